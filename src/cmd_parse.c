@@ -1,0 +1,288 @@
+/*
+ * feedmill parse [--json] [--base URL] FILE...
+ *
+ * Parse feed files and print what was understood, without storing anything:
+ * for people checking a feed, and for tests. With --json, one JSON object a
+ * file on its own line, in the schema of DESIGN.md. A broken file gets one
+ * line on stderr naming it; the entries read before the break are still
+ * printed (as feedparser does with "bozo" feeds), and the exit status is 1.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "date.h"
+#include "log.h"
+#include "parse.h"
+#include "xmalloc.h"
+
+#define READ_CHUNK_BYTES (64 * 1024)
+#define MAX_ORIGIN_CHARS 256
+
+struct parse_output {
+	int		 json;
+	json_t		*entries;	/* --json: the array being filled */
+	struct buf	 text;		/* text: entries, printed after the head */
+	size_t		 n;
+};
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	/* expat hands out valid UTF-8; refuse quietly if that ever breaks */
+	j = json_string(s);
+	return j ? j : json_null();
+}
+
+static json_t *
+json_date(int64_t t)
+{
+	char d[DATE_RFC3339_SIZE];
+
+	if (t == DATE_NONE)
+		return json_null();
+	date_format_rfc3339(t, d);
+	return json_string(d);
+}
+
+static void
+text_field(struct buf *b, const char *label, const char *value)
+{
+	if (value == NULL)
+		return;
+	buf_addstr(b, "  ");
+	buf_addstr(b, label);
+	buf_addstr(b, ": ");
+	/* indent continuation lines so each entry stays one block */
+	for (const char *p = value; *p; p++) {
+		buf_addc(b, *p);
+		if (*p == '\n')
+			buf_addstr(b, "    ");
+	}
+	buf_addc(b, '\n');
+}
+
+static void
+text_date(struct buf *b, const char *label, int64_t t)
+{
+	char d[DATE_RFC3339_SIZE];
+
+	if (t == DATE_NONE)
+		return;
+	date_format_rfc3339(t, d);
+	text_field(b, label, d);
+}
+
+static void
+on_entry(const struct feed_entry *e, void *arg)
+{
+	struct parse_output *out = arg;
+
+	out->n++;
+	if (out->json) {
+		json_t *o = json_object(), *cats = json_array();
+
+		json_object_set_new(o, "id", json_str_or_null(e->id));
+		json_object_set_new(o, "title", json_str_or_null(e->title));
+		json_object_set_new(o, "link", json_str_or_null(e->link));
+		json_object_set_new(o, "published", json_date(e->published));
+		json_object_set_new(o, "updated", json_date(e->updated));
+		json_object_set_new(o, "author", json_str_or_null(e->author));
+		json_object_set_new(o, "summary", json_str_or_null(e->summary));
+		json_object_set_new(o, "content", json_str_or_null(e->content));
+		for (size_t i = 0; i < e->ncategories; i++)
+			json_array_append_new(cats, json_str_or_null(e->categories[i]));
+		json_object_set_new(o, "categories", cats);
+		json_array_append_new(out->entries, o);
+		return;
+	}
+	{
+		char num[32];
+
+		snprintf(num, sizeof(num), "entry %zu\n", out->n);
+		buf_addstr(&out->text, num);
+	}
+	text_field(&out->text, "id", e->id);
+	text_field(&out->text, "title", e->title);
+	text_field(&out->text, "link", e->link);
+	text_date(&out->text, "published", e->published);
+	text_date(&out->text, "updated", e->updated);
+	text_field(&out->text, "author", e->author);
+	for (size_t i = 0; i < e->ncategories; i++)
+		text_field(&out->text, "category", e->categories[i]);
+	text_field(&out->text, "source", e->source_title);
+	text_field(&out->text, "summary", e->summary);
+	text_field(&out->text, "content", e->content);
+	buf_addc(&out->text, '\n');
+}
+
+static void
+print_result(struct parse_output *out, struct parse *p, const char *name)
+{
+	const struct feed_info *fi = parse_info(p);
+
+	if (out->json) {
+		json_t *root = json_object(), *feed = json_object();
+
+		json_object_set_new(feed, "title", json_str_or_null(fi->title));
+		json_object_set_new(feed, "link", json_str_or_null(fi->link));
+		json_object_set_new(feed, "id", json_str_or_null(fi->id));
+		json_object_set_new(feed, "updated", json_date(fi->updated));
+		json_object_set_new(root, "feed", feed);
+		json_object_set_new(root, "entries", out->entries);
+		out->entries = NULL;
+		json_dumpf(root, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(root);
+		return;
+	}
+	{
+		struct buf head;
+
+		buf_init(&head, (size_t)-1);
+		buf_addstr(&head, name);
+		buf_addstr(&head, ": ");
+		buf_addstr(&head, parse_format_name(fi->format));
+		buf_addc(&head, '\n');
+		text_field(&head, "title", fi->title);
+		text_field(&head, "link", fi->link);
+		text_field(&head, "id", fi->id);
+		text_field(&head, "author", fi->author);
+		text_date(&head, "updated", fi->updated);
+		buf_addc(&head, '\n');
+		fwrite(head.data, 1, head.len, stdout);
+		buf_release(&head);
+		if (out->text.len > 0)
+			fwrite(out->text.data, 1, out->text.len, stdout);
+		buf_reset(&out->text);
+	}
+}
+
+/* A file: URL for a path, so relative links resolve as a browser would. */
+static char *
+file_url(const char *path)
+{
+	char abs[PATH_MAX];
+	struct buf b;
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (realpath(path, abs) == NULL)
+		return NULL;
+	buf_init(&b, (size_t)-1);
+	buf_addstr(&b, "file://");
+	for (const unsigned char *s = (const unsigned char *)abs; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("/-._~", *s) != NULL) {
+			buf_addc(&b, (char)*s);
+		} else {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[*s >> 4]);
+			buf_addc(&b, hex[*s & 15]);
+		}
+	}
+	return buf_detach(&b);
+}
+
+static int
+parse_one(const char *path, const char *base, struct parse_output *out)
+{
+	char origin[MAX_ORIGIN_CHARS];
+	char *url = NULL, *chunk;
+	struct parse *p;
+	int fd, status = 0;
+	ssize_t n;
+
+	log_escape(origin, sizeof(origin), path, strlen(path));
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY)) == -1) {
+		log_warn("cannot open '%s'", origin);
+		return 1;
+	}
+	if (base == NULL && fd != STDIN_FILENO)
+		base = url = file_url(path);
+	p = parse_new(origin, base, on_entry, out);
+	out->n = 0;
+	if (out->json)
+		out->entries = json_array();
+	chunk = xmalloc(READ_CHUNK_BYTES);
+	for (;;) {
+		n = read(fd, chunk, READ_CHUNK_BYTES);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("cannot read '%s'", origin);
+			status = 1;
+			break;
+		}
+		if (n == 0) {
+			if (parse_finish(p) == -1)
+				status = 1;
+			break;
+		}
+		if (parse_chunk(p, chunk, (size_t)n) == -1) {
+			status = 1;
+			break;
+		}
+	}
+	free(chunk);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	print_result(out, p, origin);
+	fflush(stdout);
+	if (parse_error(p) != NULL)
+		log_warnx("'%s': %s", origin, parse_error(p));
+	else if (parse_warning(p) != NULL)
+		log_warnx("'%s': warning: %s", origin, parse_warning(p));
+	parse_free(p);
+	free(url);
+	return status;
+}
+
+int
+cmd_parse(int argc, char **argv)
+{
+	struct parse_output out;
+	const char *base = NULL;
+	int i, status = 0;
+
+	memset(&out, 0, sizeof(out));
+	buf_init(&out.text, (size_t)-1);
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			out.json = 1;
+		} else if (strcmp(argv[i], "--base") == 0 && i + 1 < argc) {
+			base = argv[++i];
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			log_warnx("parse: unknown option '%s'", argv[i]);
+			fprintf(stderr, "usage: feedmill parse [--json] [--base URL] FILE...\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: feedmill parse [--json] [--base URL] FILE...\n");
+		return EXIT_USAGE;
+	}
+	for (; i < argc; i++)
+		if (parse_one(argv[i], base, &out) != 0)
+			status = 1;
+	buf_release(&out.text);
+	return status;
+}
