@@ -266,7 +266,7 @@ encoding_repair_utf8(struct utf8_repair *r, const char *in, size_t len,
 				continue;
 			}
 			n = utf8_seq(p + i, len - i, &inc);
-			if (n == 0 || is_nonchar(p + i, n))
+			if (n == 0)
 				break;
 			if (inc) {
 				if (final)
@@ -276,6 +276,8 @@ encoding_repair_utf8(struct utf8_repair *r, const char *in, size_t len,
 				*outlen = i;
 				return in;
 			}
+			if (is_nonchar(p + i, n))
+				break;
 			i += n;
 		}
 		if (i == len) {

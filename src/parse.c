@@ -212,7 +212,9 @@ struct parse {
 	parse_entry_fn	 on_entry;
 	void		*arg;
 	size_t		 max_bytes;
-	size_t		 total;
+	size_t		 total;		/* bytes received */
+	size_t		 fed;		/* bytes handed to expat */
+	XML_Index	 last_event;	/* expat's byte index at the last callback */
 
 	XML_Parser	 xml;
 	struct encoding_choice choice;
@@ -847,6 +849,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 
 	if (p->failed)
 		return;
+	p->last_event = XML_GetCurrentByteIndex(p->xml);
 	if (++p->depth > PARSE_MAX_DEPTH) {
 		fail(p, "elements nested deeper than %d", PARSE_MAX_DEPTH);
 		return;
@@ -967,6 +970,7 @@ on_end(void *ud, const XML_Char *name)
 
 	if (p->failed)
 		return;
+	p->last_event = XML_GetCurrentByteIndex(p->xml);
 	if (p->cap.active) {
 		if (p->depth == p->cap.depth)
 			capture_end(p);
@@ -991,6 +995,7 @@ on_text(void *ud, const XML_Char *s, int len)
 {
 	struct parse *p = ud;
 
+	p->last_event = XML_GetCurrentByteIndex(p->xml);
 	if (p->cap.active && !p->failed)
 		capture_add(p, s, (size_t)len);
 }
@@ -1066,6 +1071,12 @@ feed_bytes(struct parse *p, const char *data, size_t len, int final)
 				    (unsigned long)XML_GetCurrentColumnNumber(p->xml) + 1,
 				    XML_ErrorString(code));
 			}
+			return -1;
+		}
+		p->fed += inlen;
+		if (p->fed - (size_t)p->last_event > PARSE_MAX_TOKEN_BYTES) {
+			fail(p, "a tag, attribute or comment larger than %u bytes",
+			    PARSE_MAX_TOKEN_BYTES);
 			return -1;
 		}
 		data += piece;

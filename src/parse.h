@@ -29,6 +29,12 @@
 #define PARSE_MAX_ENTRIES	100000
 /* Further categories and authors of one entry are ignored. */
 #define PARSE_MAX_LIST		256
+/*
+ * Cap on bytes expat holds without reporting anything: one tag, attribute
+ * value or comment. expat before 2.6 rescans an unfinished token on every
+ * chunk, so a giant token costs quadratic time; real feeds never come near.
+ */
+#define PARSE_MAX_TOKEN_BYTES	(4u * 1024 * 1024)
 
 enum feed_format {
 	FEED_FORMAT_UNKNOWN = 0,

@@ -1,0 +1,27 @@
+#!/bin/sh
+# The bundled demo's feeds must parse cleanly: they are the first thing a
+# newcomer runs (tools/demo), and a parse error there is a broken first
+# impression. TAP output.
+set -u
+n=0
+fail=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+
+total=0
+for f in "$top_srcdir"/conf/demo/*; do
+	out=$("$FEEDMILL" parse --json "$f" 2>&1)
+	status=$?
+	ok "$status" "demo feed $(basename "$f") parses without error"
+	count=$(printf '%s\n' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))' 2>/dev/null || echo 0)
+	[ "$count" -gt 0 ]
+	ok $? "demo feed $(basename "$f") has entries ($count)"
+	total=$((total + count))
+done
+grep -q '@DEMO_DIR@' "$top_srcdir/conf/demo.conf"
+ok $? "demo.conf points at the demo feeds through @DEMO_DIR@"
+for f in $(sed -n 's|^url *= *file://@DEMO_DIR@/||p' "$top_srcdir/conf/demo.conf"); do
+	[ -f "$top_srcdir/conf/demo/$f" ]
+	ok $? "demo.conf source file '$f' exists"
+done
+echo "1..$n"
+exit $fail

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Hostile input for `feedmill parse`: every case must end with exit status 1,
+one line on stderr naming the input and the problem, no crash, and bounded
+time and memory. Entries completed before the problem are still printed.
+
+TAP output; run by `make check` with $FEEDMILL set to the binary.
+"""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+FEEDMILL = os.environ.get("FEEDMILL", "./feedmill")
+# Generous enough for a sanitizer build on a slow machine; an unbounded
+# parser blows through both on the 2 GB and 100 MB cases.
+MAX_SECONDS = 90
+MAX_RSS_MB = 700
+
+tests = 0
+failed = 0
+
+
+def ok(cond, name, diag=""):
+    global tests, failed
+    tests += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (tests, name))
+    if not cond:
+        failed += 1
+        for line in str(diag).splitlines()[:20]:
+            print("#   " + line)
+
+
+def run(args, stdin_bytes=None, stdin_gen=None):
+    """Run feedmill; feed stdin from bytes or a generator of chunks.
+    Returns (status, stdout, stderr, seconds, max_rss_mb)."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    start = time.monotonic()
+    proc = subprocess.Popen([FEEDMILL] + args, stdout=out, stderr=err,
+                            stdin=subprocess.PIPE if (stdin_bytes is not None or stdin_gen) else subprocess.DEVNULL)
+
+    def writer():
+        try:
+            if stdin_bytes is not None:
+                proc.stdin.write(stdin_bytes)
+            else:
+                for chunk in stdin_gen:
+                    proc.stdin.write(chunk)
+            proc.stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # feedmill stopped reading: that is the point
+
+    t = None
+    if proc.stdin:
+        t = threading.Thread(target=writer, daemon=True)
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - start
+    if t:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    out.seek(0)
+    err.seek(0)
+    return (proc.returncode, out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"), seconds,
+            usage.ru_maxrss / 1024.0)
+
+
+def check_bad(name, label, result, expect_in_error, entries=None):
+    status, out, err, secs, rss = result
+    ok(status == 1, "%s: exit status 1" % name, "status %d\n%s" % (status, err))
+    lines = err.strip().splitlines()
+    ok(len(lines) == 1 and label in lines[0] and expect_in_error in lines[0],
+       "%s: one stderr line naming '%s' and saying '%s'" % (name, label, expect_in_error), err)
+    ok(secs < MAX_SECONDS and rss < MAX_RSS_MB,
+       "%s: bounded (%.1fs, %.0f MB)" % (name, secs, rss),
+       "took %.1fs, %.0f MB peak" % (secs, rss))
+    if entries is not None:
+        try:
+            doc = json.loads(out)
+            got = len(doc["entries"])
+        except Exception as e:  # noqa: BLE001 - report any breakage
+            got = "unparseable output: %s" % e
+        ok(got == entries, "%s: the %d entries before the problem are printed" % (name, entries),
+           "got %s" % got)
+
+
+def write(tmp, name, *parts):
+    """Write a file from parts (bytes, or callables returning bytes), so
+    that big inputs never sit in this process: a forked child's peak RSS
+    would count them."""
+    path = os.path.join(tmp, name)
+    with open(path, "wb") as f:
+        for part in parts:
+            f.write(part() if callable(part) else part)
+    return path
+
+
+ITEM = (b"<item><title>Release %d</title><link>https://example.org/r/%d</link><description>&lt;p&gt;"
+        + b"A paragraph of a press release, long enough to look like one. " * 12
+        + b"&lt;/p&gt;</description></item>\n")
+
+
+def items(n):
+    return b"".join(ITEM % (i, i) for i in range(n))
+
+
+def rss(body):
+    return b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>T</title>' + body
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        p = write(tmp, "empty.xml", b"")
+        check_bad("empty file", "empty.xml", run(["parse", "--json", p]), "empty document", entries=0)
+
+        p = write(tmp, "truncated.xml", rss(items(2)) + b"<item><title>Thi")
+        check_bad("truncated", "truncated.xml", run(["parse", "--json", p]), "line", entries=2)
+
+        p = write(tmp, "mismatched.xml", rss(items(3)) + b"<item><title>x</link></item></channel></rss>")
+        check_bad("not well-formed", "mismatched.xml", run(["parse", "--json", p]), "mismatched tag", entries=3)
+
+        rnd = random.Random(20261129)
+        p = write(tmp, "garbage.bin", rnd.randbytes(1 << 20))
+        check_bad("binary garbage", "garbage.bin", run(["parse", "--json", p]), "", entries=0)
+
+        p = write(tmp, "page.html", b"<!DOCTYPE html>\n<html><head><title>Not found</title></head><body></body></html>")
+        check_bad("an HTML page", "page.html", run(["parse", p]), "not an RSS or Atom feed")
+
+        lol = [b'<!DOCTYPE rss [\n<!ENTITY lol0 "lollollollollollollollollollol">\n']
+        for i in range(1, 10):
+            lol.append(b'<!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1)) * 10))
+        lol.append(b']>\n<rss version="2.0"><channel><item><title>&lol9;</title></item></channel></rss>\n')
+        p = write(tmp, "laughs.xml", b"".join(lol))
+        check_bad("entity expansion bomb", "laughs.xml", run(["parse", "--json", p]), "amplification", entries=0)
+
+        def two_gigabytes():
+            yield rss(b"")
+            block = items(2000)
+            sent = 0
+            while sent < (2 << 30):
+                yield block
+                sent += len(block)
+        check_bad("a 2 GB stream", "-", run(["parse", "--json", "-"], stdin_gen=two_gigabytes()),
+                  "larger than")
+
+        p = write(tmp, "deep.xml", b'<rss version="2.0"><channel>', lambda: b"<x>" * 1000000,
+                  lambda: b"</x>" * 1000000, b"</channel></rss>")
+        check_bad("a million nested elements", "deep.xml", run(["parse", "--json", p]), "nested deeper")
+
+        def huge_title():
+            yield rss(items(1)) + b"<item><title>"
+            block = b"x" * (1 << 20)
+            for _ in range(100):
+                yield block
+            yield b"</title></item></channel></rss>"
+        check_bad("a 100 MB text node", "-", run(["parse", "--json", "-"], stdin_gen=huge_title()),
+                  "larger than", entries=1)
+
+        p = write(tmp, "attr.xml", rss(items(1)), b'<item><title a="', lambda: b"y" * (50 << 20),
+                  b'">t</title></item></channel></rss>')
+        check_bad("a 50 MB attribute", "attr.xml", run(["parse", "--json", p]), "larger than", entries=1)
+
+        p = write(tmp, "comment.xml", rss(items(1)), b"<!--", lambda: b"z" * (50 << 20),
+                  b"--></channel></rss>")
+        check_bad("a 50 MB comment", "comment.xml", run(["parse", "--json", p]), "larger than", entries=1)
+
+        # One bad file among good ones: the others are still parsed.
+        good = write(tmp, "good.xml", rss(items(2)) + b"</channel></rss>")
+        bad = write(tmp, "bad.xml", b"<rss><channel><item>")
+        status, out, err, _, _ = run(["parse", "--json", good, bad, good])
+        docs = [json.loads(line) for line in out.splitlines() if line.strip()]
+        ok(status == 1 and [len(d["entries"]) for d in docs] == [2, 0, 2]
+           and err.count("\n") == 1 and "bad.xml" in err,
+           "a bad file among good ones: all three printed, one error, status 1",
+           "status %d, %s, %s" % (status, [len(d["entries"]) for d in docs], err))
+
+    print("1..%d" % tests)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
