@@ -301,13 +301,18 @@ encoding_repair_utf8(struct utf8_repair *r, const char *in, size_t len,
 			*outlen = 0;
 			return in;
 		}
-		if (n == 0 || inc || is_nonchar(tmp, n)) {
+		if (n == 0 || inc) {
 			/* the pending bytes were never UTF-8: take them as 1252 */
 			for (size_t k = 0; k < r->npending; k++)
 				add_cp1252(scratch, r->pending[k]);
 			r->replaced += r->npending;
 		} else {
-			buf_add(scratch, tmp, n);
+			if (is_nonchar(tmp, n)) {
+				add_codepoint(scratch, 0xFFFD);
+				r->replaced += n;
+			} else {
+				buf_add(scratch, tmp, n);
+			}
 			i = n - r->npending;
 		}
 		r->npending = 0;

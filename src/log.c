@@ -25,6 +25,9 @@ log_get_level(void)
 	return log_level;
 }
 
+static void log_vline(const char *fmt, va_list ap, const char *errstr)
+    __attribute__((format(printf, 1, 0)));
+
 static void
 log_vline(const char *fmt, va_list ap, const char *errstr)
 {
