@@ -116,9 +116,9 @@ encoding_sniff(const char *data, size_t len, int final,
     struct encoding_choice *out)
 {
 	const unsigned char *u = (const unsigned char *)data;
-	const char *end;
+	const char *end, *decl;
 	char label[ENCODING_NAME_SIZE];
-	size_t scan;
+	size_t scan, ws = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (len < 4 && !final)
@@ -138,13 +138,20 @@ encoding_sniff(const char *data, size_t len, int final,
 		return 1;	/* UTF-16, with or without BOM: expat detects it */
 
 	scan = len < ENCODING_SNIFF_BYTES ? len : ENCODING_SNIFF_BYTES;
-	if (scan >= 5 && strncmp(data, "<?xml", 5) == 0) {
-		end = memmem(data, scan, "?>", 2);
+	/* Blank lines before the XML declaration are a common server-side
+	 * template slip; expat rejects them, readers skip them. */
+	while (ws < scan && (data[ws] == ' ' || data[ws] == '\t' ||
+	    data[ws] == '\r' || data[ws] == '\n'))
+		ws++;
+	decl = data + ws;
+	if (scan - ws >= 5 && strncmp(decl, "<?xml", 5) == 0) {
+		end = memmem(decl, scan - ws, "?>", 2);
 		if (end == NULL && !final && len < ENCODING_SNIFF_BYTES)
 			return 0;
-		declared_label(data, end ? (size_t)(end - data) : scan,
+		declared_label(decl, end ? (size_t)(end - decl) : scan - ws,
 		    label, sizeof(label));
-	} else if (scan < 5 && !final) {
+		out->skip = ws;
+	} else if (scan - ws < 5 && !final && len < ENCODING_SNIFF_BYTES) {
 		return 0;
 	} else {
 		label[0] = '\0';
@@ -236,6 +243,9 @@ is_nonchar(const unsigned char *p, size_t n)
 	    (p[2] == 0xBE || p[2] == 0xBF);
 }
 
+#define HIGH_BITS	UINT64_C(0x8080808080808080)
+#define CONTROL_OFFSET	UINT64_C(0x6060606060606060)
+
 static int
 is_xml_control(unsigned char c)
 {
@@ -259,6 +269,20 @@ encoding_repair_utf8(struct utf8_repair *r, const char *in, size_t len,
 	if (r->npending == 0) {
 		/* Fast path: most chunks are valid; hand them over untouched. */
 		while (i < len) {
+			/* eight plain ASCII bytes at a time: none >= 0x80, none < 0x20 */
+			while (len - i >= sizeof(uint64_t)) {
+				uint64_t w;
+
+				memcpy(&w, p + i, sizeof(w));
+				/* with no high bit, b + 0x60 sets it iff b >= 0x20,
+				 * and no byte carries into the next */
+				if ((w & HIGH_BITS) != 0 ||
+				    ((w + CONTROL_OFFSET) & HIGH_BITS) != HIGH_BITS)
+					break;
+				i += sizeof(w);
+			}
+			if (i >= len)
+				break;
 			if (p[i] < 0x80) {
 				if (is_xml_control(p[i]))
 					break;

@@ -9,8 +9,9 @@
  *  - else UTF-8.
  * A UTF-8 document (declared or assumed) goes through a repair filter:
  * bytes that are not valid UTF-8 are read as windows-1252, the most common
- * mislabelling, and characters XML forbids (C0 controls, U+FFFE/U+FFFF)
- * become U+FFFD, so one bad byte does not lose the whole feed. Encodings
+ * mislabelling; C0 control characters, which XML forbids and which carry
+ * nothing readable, are dropped; U+FFFE and U+FFFF become U+FFFD. So one
+ * bad byte does not lose the whole feed. Encodings
  * expat does not know are decoded through iconv by expat's
  * unknown-encoding handler; a label iconv does not know either is read as
  * UTF-8 (with the repair filter) and reported.
@@ -34,6 +35,7 @@ struct encoding_choice {
 	/* The declared label when it was unknown and ignored, else "". */
 	char	ignored_label[ENCODING_NAME_SIZE];
 	int	repair_utf8;	/* run encoding_repair_utf8() on the bytes */
+	size_t	skip;		/* white space before the declaration, to drop */
 };
 
 /*

@@ -5,7 +5,12 @@
 #ifndef FEEDMILL_ENTITIES_H
 #define FEEDMILL_ENTITIES_H
 
-/* The UTF-8 text of entity `name` (without '&' and ';'), or NULL. */
-const char *entities_lookup(const char *name);
+#include <stddef.h>
+
+/*
+ * A DTD fragment declaring every HTML entity (except XML's five), for expat
+ * to read as a document's external subset. Sets *len.
+ */
+const char *entities_html_dtd(size_t *len);
 
 #endif

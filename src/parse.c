@@ -66,6 +66,7 @@ static void
 entry_end(struct parse *p)
 {
 	struct record *r = &p->entry, *s = &p->source;
+	const struct strlist *authors;
 	struct feed_entry e;
 
 	memset(&e, 0, sizeof(e));
@@ -77,9 +78,17 @@ entry_end(struct parse *p)
 	e.content_base = r->content_base;
 	e.published = r->date[D_PUBLISHED];
 	e.updated = r->date[D_UPDATED];
-	/* Atom 4.2.1: an entry without authors has its feed's */
-	e.author = strlist_join(&p->joined, r->authors.n ? &r->authors :
-	    &p->feed.authors);
+	/* Atom 4.2.1: an entry without authors has its source's, else its
+	 * feed's. RSS has no such rule: a channel's dc:creator made the feed. */
+	if (r->authors.n > 0)
+		authors = &r->authors;
+	else if (s->authors.n > 0)
+		authors = &s->authors;
+	else if (p->format == FEED_FORMAT_ATOM10 || p->format == FEED_FORMAT_ATOM03)
+		authors = &p->feed.authors;
+	else
+		authors = NULL;
+	e.author = authors ? strlist_join(&p->joined, authors) : NULL;
 	e.categories = (const char *const *)r->categories.v;
 	e.ncategories = r->categories.n;
 	e.source_id = s->text[R_ID];
@@ -225,14 +234,17 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	}
 	if (p->source_depth) {
 		rec = &p->source;
-		if (t->kind == K_ATOM_LINK)
+		if (t->kind == K_ATOM_LINK) {
 			atom_link(p, rec, atts);
-		else if (t->kind == K_TEXT && (t->slot == R_ID || t->slot == R_TITLE))
+		} else if (t->kind == K_PERSON) {
+			p->person_depth = p->depth;
+			p->person_rec = rec;
+		} else if ((t->kind == K_TEXT && (t->slot == R_ID ||
+		    t->slot == R_TITLE)) || t->kind == K_LINK) {
 			capture_start(p, t, rec, atts);
-		else if (t->kind == K_LINK)
-			capture_start(p, t, rec, atts);
-		else
+		} else {
 			p->skip_depth = p->depth;
+		}
 		return;
 	}
 	rec = p->entry_depth ? &p->entry : &p->feed;
@@ -335,23 +347,64 @@ on_text(void *ud, const XML_Char *s, int len)
 		capture_add(p, s, (size_t)len);
 }
 
-/* Undeclared entities (&nbsp; without a DTD): decode the HTML ones. */
+/* An entity nobody declared, not even HTML: keep it as written. */
 static void XMLCALL
 on_skipped_entity(void *ud, const XML_Char *name, int is_parameter_entity)
 {
 	struct parse *p = ud;
-	const char *utf8;
 	char raw[PARSE_MAX_MESSAGE];
 
 	if (!p->cap.active || is_parameter_entity || p->failed)
 		return;
-	utf8 = entities_lookup(name);
-	if (utf8 != NULL) {
-		capture_add(p, utf8, strlen(utf8));
-	} else {
-		snprintf(raw, sizeof(raw), "&%s;", name);
-		capture_add(p, raw, strlen(raw));
-	}
+	snprintf(raw, sizeof(raw), "&%s;", name);
+	capture_add(p, raw, strlen(raw));
+}
+
+static void XMLCALL
+on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int has_internal_subset)
+{
+	struct parse *p = ud;
+
+	(void)name;
+	(void)pubid;
+	(void)has_internal_subset;
+	free(p->doctype_sysid);
+	p->doctype_sysid = sysid ? xstrdup(sysid) : NULL;
+}
+
+/*
+ * expat asks for external entities. The document's external subset (its
+ * DOCTYPE's, or the "foreign" one we declare when it has none) is answered
+ * with the HTML entity declarations, so &nbsp; and friends decode in text
+ * and attributes alike. Nothing is ever fetched or read from disk: every
+ * other external entity is left unexpanded.
+ */
+static int XMLCALL
+on_external_entity(XML_Parser parser, const XML_Char *context,
+    const XML_Char *base, const XML_Char *sysid, const XML_Char *pubid)
+{
+	struct parse *p = XML_GetUserData(parser);
+	XML_Parser dtd;
+	const char *text;
+	size_t len;
+	int r;
+
+	(void)base;
+	(void)pubid;
+	if (context != NULL || p->html_dtd_read)
+		return XML_STATUS_OK;
+	if (sysid != NULL && (p->doctype_sysid == NULL ||
+	    strcmp(sysid, p->doctype_sysid) != 0))
+		return XML_STATUS_OK;
+	p->html_dtd_read = 1;
+	dtd = XML_ExternalEntityParserCreate(parser, NULL, "UTF-8");
+	if (dtd == NULL)
+		fatalx("out of memory creating a DTD parser");
+	text = entities_html_dtd(&len);
+	r = XML_Parse(dtd, text, (int)len, XML_TRUE);
+	XML_ParserFree(dtd);
+	return r == XML_STATUS_ERROR ? XML_STATUS_ERROR : XML_STATUS_OK;
 }
 
 /* ---- driving expat ---- */
@@ -367,10 +420,13 @@ create_parser(struct parse *p)
 	XML_SetCharacterDataHandler(p->xml, on_text);
 	XML_SetSkippedEntityHandler(p->xml, on_skipped_entity);
 	XML_SetUnknownEncodingHandler(p->xml, encoding_unknown_handler, p);
-	/* Pretend to an external DTD that is never read: undeclared
-	 * entities are then skipped (and decoded above), not fatal. */
+	/* Every document gets the HTML entities as its external subset; see
+	 * on_external_entity(). */
 	XML_UseForeignDTD(p->xml, XML_TRUE);
-	XML_SetParamEntityParsing(p->xml, XML_PARAM_ENTITY_PARSING_NEVER);
+	XML_SetParamEntityParsing(p->xml,
+	    XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE);
+	XML_SetStartDoctypeDeclHandler(p->xml, on_doctype);
+	XML_SetExternalEntityRefHandler(p->xml, on_external_entity);
 	XML_SetBillionLaughsAttackProtectionMaximumAmplification(p->xml,
 	    MAX_ENTITY_AMPLIFICATION);
 	XML_SetBillionLaughsAttackProtectionActivationThreshold(p->xml,
@@ -461,7 +517,7 @@ start(struct parse *p, const char *data, size_t len, int final)
 		return -1;
 	}
 	create_parser(p);
-	return feed_bytes(p, data, len, final);
+	return feed_bytes(p, data + p->choice.skip, len - p->choice.skip, final);
 }
 
 int
@@ -573,6 +629,7 @@ parse_free(struct parse *p)
 	record_release(&p->source);
 	free(p->person_name);
 	free(p->person_email);
+	free(p->doctype_sysid);
 	buf_release(&p->head);
 	buf_release(&p->scratch);
 	buf_release(&p->text);

@@ -135,6 +135,9 @@ struct parse {
 	struct record	 feed, entry, source;
 	struct feed_info info;
 
+	char		*doctype_sysid;	/* the DOCTYPE's external subset */
+	int		 html_dtd_read;
+
 	int		 failed;
 	char		*error;
 	char		*warning;

@@ -180,13 +180,25 @@ uri_resolve(const char *base, const char *ref)
 	if (len > MAX_URI_BYTES)
 		len = MAX_URI_BYTES;
 	trimmed = xstrndup(ref, len);
-	if (base == NULL || !uri_is_absolute(base) || uri_is_absolute(trimmed))
-		return trimmed;
+	if (!uri_is_absolute(trimmed) && (base == NULL || !uri_is_absolute(base)))
+		return trimmed;	/* nothing to resolve against */
 
-	uri_split(base, &b);
 	uri_split(trimmed, &r);
 	free(trimmed);
 	memset(&t, 0, sizeof(t));
+	if (r.scheme != NULL) {
+		/* 5.2.2: an absolute reference still loses its dot segments */
+		t.scheme = r.scheme;
+		t.authority = r.authority;
+		t.path = remove_dot_segments(r.path);
+		t.query = r.query;
+		t.fragment = r.fragment;
+		result = uri_join(&t);
+		free(t.path);
+		uri_parts_free(&r);
+		return result;
+	}
+	uri_split(base, &b);
 	if (r.authority != NULL) {
 		t.authority = r.authority;
 		t.path = remove_dot_segments(r.path);

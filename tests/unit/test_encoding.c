@@ -92,6 +92,11 @@ main(void)
 	    "UTF-8", 1, "a UTF-8 BOM beats the declaration");
 	check_sniff("\xff\xfe<\0r\0", 6, "", 0, "a UTF-16LE BOM is left to expat");
 	check_sniff("\0<\0r\0s\0s", 8, "", 0, "UTF-16BE without BOM is left to expat");
+	encoding_sniff("\n\n  <?xml version=\"1.0\" encoding=\"koi8-r\"?><rss/>", 49, 1, &c);
+	tap_ok(strcmp(c.name, "koi8-r") == 0 && c.skip == 4,
+	    "white space before the declaration is skipped and the label read");
+	tap_is_int(encoding_sniff("\n\n  ", 5, 0, &c), 0,
+	    "white space alone asks for more bytes");
 	encoding_sniff("<?xml version=\"1.0\" encoding=\"x-no-such\"?><rss/>", 48, 1, &c);
 	tap_ok(strcmp(c.name, "UTF-8") == 0 && strcmp(c.ignored_label, "x-no-such") == 0,
 	    "an unknown label is read as UTF-8 and reported");

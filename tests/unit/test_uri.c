@@ -54,6 +54,12 @@ main(void)
 	r = uri_resolve("file:///srv/feeds/a.xml", "b.xml");
 	tap_is_str(r, "file:///srv/feeds/b.xml", "file: bases resolve too");
 	free(r);
+	r = uri_resolve("http://example.org/", "http://a/b/c/./../g");
+	tap_is_str(r, "http://a/b/g", "an absolute reference loses its dot segments");
+	free(r);
+	r = uri_resolve(NULL, "mailto:press@example.org");
+	tap_is_str(r, "mailto:press@example.org", "an opaque URI is kept");
+	free(r);
 	tap_ok(uri_is_absolute("tag:example.org,2026:1"), "tag: URIs are absolute");
 	tap_ok(!uri_is_absolute("/x:y"), "a path with a colon is not");
 	return tap_done();
