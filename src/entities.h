@@ -8,9 +8,12 @@
 #include <stddef.h>
 
 /*
- * A DTD fragment declaring every HTML entity (except XML's five), for expat
- * to read as a document's external subset. Sets *len.
+ * A DTD fragment declaring the HTML 4 entities (except XML's five), for
+ * expat to read as a document's external subset. Sets *len.
  */
 const char *entities_html_dtd(size_t *len);
+
+/* The UTF-8 text of any HTML5 entity `name` (no '&' or ';'), or NULL. */
+const char *entities_lookup(const char *name);
 
 #endif

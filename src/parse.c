@@ -347,15 +347,23 @@ on_text(void *ud, const XML_Char *s, int len)
 		capture_add(p, s, (size_t)len);
 }
 
-/* An entity nobody declared, not even HTML: keep it as written. */
+/*
+ * An entity the HTML 4 subset does not declare: an HTML5 name decodes, any
+ * other is kept as written.
+ */
 static void XMLCALL
 on_skipped_entity(void *ud, const XML_Char *name, int is_parameter_entity)
 {
 	struct parse *p = ud;
+	const char *utf8;
 	char raw[PARSE_MAX_MESSAGE];
 
 	if (!p->cap.active || is_parameter_entity || p->failed)
 		return;
+	if ((utf8 = entities_lookup(name)) != NULL) {
+		capture_add(p, utf8, strlen(utf8));
+		return;
+	}
 	snprintf(raw, sizeof(raw), "&%s;", name);
 	capture_add(p, raw, strlen(raw));
 }
@@ -376,7 +384,7 @@ on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
 /*
  * expat asks for external entities. The document's external subset (its
  * DOCTYPE's, or the "foreign" one we declare when it has none) is answered
- * with the HTML entity declarations, so &nbsp; and friends decode in text
+ * with the HTML 4 entity declarations, so &nbsp; and friends decode in text
  * and attributes alike. Nothing is ever fetched or read from disk: every
  * other external entity is left unexpanded.
  */
