@@ -1,13 +1,9 @@
 #include "config.h"
 
-#include <ctype.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
 
 #include "buf.h"
 #include "date.h"
@@ -442,8 +438,12 @@ create_parser(struct parse *p)
 	if (p->choice.ignored_label[0] != '\0') {
 		char msg[PARSE_MAX_MESSAGE];
 
+		char label[ENCODING_NAME_SIZE];
+
+		log_escape(label, sizeof(label), p->choice.ignored_label,
+		    strlen(p->choice.ignored_label));
 		snprintf(msg, sizeof(msg), "unknown encoding '%s', read as UTF-8",
-		    p->choice.ignored_label);
+		    label);
 		add_warning(p, msg);
 	}
 }
