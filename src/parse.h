@@ -28,7 +28,9 @@
 #define PARSE_MAX_DEPTH		512
 #define PARSE_MAX_ENTRIES	100000
 /* Further categories and authors of one entry are ignored. */
-#define PARSE_MAX_LIST		256
+#define PARSE_MAX_LIST		64
+/* xmlns declarations in scope at once; real feeds declare a dozen. */
+#define PARSE_MAX_NAMESPACES	256
 /*
  * Cap on bytes expat holds without reporting anything: one tag, attribute
  * value or comment. expat before 2.6 rescans an unfinished token on every

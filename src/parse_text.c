@@ -20,11 +20,11 @@ static const char *const void_elements[] = {
 void
 strlist_add_unique(struct strlist *l, const char *s)
 {
+	if (l->n >= PARSE_MAX_LIST)	/* first: a flood costs no scan */
+		return;
 	for (size_t i = 0; i < l->n; i++)
 		if (strcasecmp(l->v[i], s) == 0)
 			return;
-	if (l->n >= PARSE_MAX_LIST)
-		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 4;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));

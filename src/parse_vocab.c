@@ -171,6 +171,12 @@ parse_scan_attributes(struct parse *p, const XML_Char **atts)
 		if (k[0] != 'x')
 			continue;
 		if (strncmp(k, "xmlns", 5) == 0 && (k[5] == '\0' || k[5] == ':')) {
+			if (p->nns >= PARSE_MAX_NAMESPACES) {
+				/* every element name is looked up through them */
+				parse_fail(p, "more than %d namespace declarations "
+				    "in scope", PARSE_MAX_NAMESPACES);
+				return;
+			}
 			if (p->nns == p->ns_cap) {
 				p->ns_cap = p->ns_cap ? p->ns_cap * 2 : 8;
 				p->ns = xrealloc(p->ns, p->ns_cap * sizeof(*p->ns));

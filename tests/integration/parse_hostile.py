@@ -172,6 +172,24 @@ def main():
                   b"--></channel></rss>")
         check_bad("a 50 MB comment", "comment.xml", run(["parse", "--json", p]), "larger than", entries=1)
 
+        p = write(tmp, "namespaces.xml", b'<rss version="2.0"><channel ',
+                  lambda: b" ".join(b'xmlns:n%d="urn:x:%d"' % (i, i) for i in range(100000)),
+                  b"><title>T</title>", lambda: b"<n5:x/>" * 500000, b"</channel></rss>")
+        check_bad("100 000 namespace declarations", "namespaces.xml",
+                  run(["parse", "--json", p]), "namespace declarations")
+
+        def category_flood():
+            yield rss(b"<item><title>Flood</title>")
+            block = b"".join(b"<category>c%d</category>" % i for i in range(10000))
+            for _ in range(150):
+                yield block
+            yield b"</item></channel></rss>"
+        status, out, err, secs, rss_mb = run(["parse", "--json", "-"], stdin_gen=category_flood())
+        cats = len(json.loads(out)["entries"][0]["categories"]) if status == 0 else -1
+        ok(status == 0 and cats == 64 and secs < MAX_SECONDS and rss_mb < MAX_RSS_MB,
+           "1.5 million categories in one entry: the first 64 kept, bounded (%.1fs, %.0f MB)" % (secs, rss_mb),
+           "status %d, %d categories, %s" % (status, cats, err))
+
         # One bad file among good ones: the others are still parsed.
         good = write(tmp, "good.xml", rss(items(2)) + b"</channel></rss>")
         bad = write(tmp, "bad.xml", b"<rss><channel><item>")
