@@ -79,7 +79,7 @@ record_release(struct record *r)
 int
 record_set_text(struct record *r, int slot, int prio, char *value)
 {
-	if (prio <= r->prio[slot]) {
+	if (value == NULL || prio <= r->prio[slot]) {
 		free(value);
 		return 0;
 	}

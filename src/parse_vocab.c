@@ -194,6 +194,11 @@ parse_scan_attributes(struct parse *p, const XML_Char **atts)
 			p->bases[p->nbases].depth = p->depth;
 			p->bases[p->nbases].uri = uri_resolve(parse_current_base(p),
 			    atts[i + 1]);
+			if (p->bases[p->nbases].uri == NULL) {
+				parse_fail(p, "xml:base longer than %d bytes",
+				    URI_MAX_BYTES);
+				return;
+			}
 			p->nbases++;
 		}
 	}

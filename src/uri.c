@@ -8,9 +8,6 @@
 #include "uri.h"
 #include "xmalloc.h"
 
-/* A URI longer than this is not a link anyone can follow. */
-#define MAX_URI_BYTES (64 * 1024)
-
 /* The five components of RFC 3986 appendix B; each NULL when absent. */
 struct uri_parts {
 	char *scheme, *authority, *path, *query, *fragment;
@@ -177,8 +174,9 @@ uri_resolve(const char *base, const char *ref)
 	len = strlen(ref);
 	while (len > 0 && isspace((unsigned char)ref[len - 1]))
 		len--;
-	if (len > MAX_URI_BYTES)
-		len = MAX_URI_BYTES;
+	if (len > URI_MAX_BYTES ||
+	    (base != NULL && strlen(base) + len > URI_MAX_BYTES))
+		return NULL;
 	trimmed = xstrndup(ref, len);
 	if (!uri_is_absolute(trimmed) && (base == NULL || !uri_is_absolute(base)))
 		return trimmed;	/* nothing to resolve against */

@@ -7,10 +7,14 @@
 #ifndef FEEDMILL_URI_H
 #define FEEDMILL_URI_H
 
+/* No link anyone can follow is longer; nested xml:base must not grow past. */
+#define URI_MAX_BYTES (64 * 1024)
+
 /*
  * Resolve ref against base. Returns a malloc'd string: the target URI, or a
  * copy of ref when base is NULL or itself not absolute (nothing better is
- * known). Leading and trailing whitespace of ref is ignored.
+ * known); NULL when ref or the result would be longer than URI_MAX_BYTES.
+ * Leading and trailing whitespace of ref is ignored.
  */
 char *uri_resolve(const char *base, const char *ref);
 

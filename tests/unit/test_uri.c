@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 #include "uri.h"
+#include "xmalloc.h"
 
 /* RFC 3986 section 5.4: every normal and abnormal example. */
 static const char *const examples[][2] = {
@@ -60,6 +62,19 @@ main(void)
 	r = uri_resolve(NULL, "mailto:press@example.org");
 	tap_is_str(r, "mailto:press@example.org", "an opaque URI is kept");
 	free(r);
+	{
+		char *longref = xmalloc(URI_MAX_BYTES + 2);
+
+		memset(longref, 'a', URI_MAX_BYTES + 1);
+		longref[URI_MAX_BYTES + 1] = '\0';
+		tap_ok(uri_resolve("http://a/", longref) == NULL,
+		    "a reference past URI_MAX_BYTES resolves to nothing");
+		longref[URI_MAX_BYTES - 20] = '\0';
+		r = uri_resolve("http://example.org/a/b/c/d/e/f/g/h/", longref);
+		tap_ok(r == NULL, "so does a result past URI_MAX_BYTES");
+		free(r);
+		free(longref);
+	}
 	tap_ok(uri_is_absolute("tag:example.org,2026:1"), "tag: URIs are absolute");
 	tap_ok(!uri_is_absolute("/x:y"), "a path with a colon is not");
 	return tap_done();
