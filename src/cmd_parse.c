@@ -32,7 +32,7 @@
 struct parse_output {
 	int		 json;
 	struct buf	 entries;	/* --json: entry objects, comma-separated */
-	struct buf	 text;		/* text: entries, printed after the head */
+	const char	*name;		/* the file, as messages show it */
 	size_t		 n;
 };
 
@@ -60,32 +60,30 @@ json_date(int64_t t)
 	return json_string(d);
 }
 
+/* "  label: value", continuation lines indented so an entry stays a block */
 static void
-text_field(struct buf *b, const char *label, const char *value)
+text_field(FILE *f, const char *label, const char *value)
 {
 	if (value == NULL)
 		return;
-	buf_addstr(b, "  ");
-	buf_addstr(b, label);
-	buf_addstr(b, ": ");
-	/* indent continuation lines so each entry stays one block */
+	fprintf(f, "  %s: ", label);
 	for (const char *nl; (nl = strchr(value, '\n')) != NULL; value = nl + 1) {
-		buf_add(b, value, (size_t)(nl - value) + 1);
-		buf_addstr(b, "    ");
+		fwrite(value, 1, (size_t)(nl - value) + 1, f);
+		fputs("    ", f);
 	}
-	buf_addstr(b, value);
-	buf_addc(b, '\n');
+	fputs(value, f);
+	putc('\n', f);
 }
 
 static void
-text_date(struct buf *b, const char *label, int64_t t)
+text_date(FILE *f, const char *label, int64_t t)
 {
 	char d[DATE_RFC3339_SIZE];
 
 	if (t == DATE_NONE)
 		return;
 	date_format_rfc3339(t, d);
-	text_field(b, label, d);
+	text_field(f, label, d);
 }
 
 static int
@@ -121,24 +119,21 @@ on_entry(const struct feed_entry *e, void *arg)
 		json_decref(o);
 		return;
 	}
-	{
-		char num[32];
-
-		snprintf(num, sizeof(num), "entry %zu\n", out->n);
-		buf_addstr(&out->text, num);
-	}
-	text_field(&out->text, "id", e->id);
-	text_field(&out->text, "title", e->title);
-	text_field(&out->text, "link", e->link);
-	text_date(&out->text, "published", e->published);
-	text_date(&out->text, "updated", e->updated);
-	text_field(&out->text, "author", e->author);
+	/* entries stream out as they are parsed; the feed's block comes last,
+	 * when all of it is known (an RSS channel may end with its title) */
+	printf("%s: entry %zu\n", out->name, out->n);
+	text_field(stdout, "id", e->id);
+	text_field(stdout, "title", e->title);
+	text_field(stdout, "link", e->link);
+	text_date(stdout, "published", e->published);
+	text_date(stdout, "updated", e->updated);
+	text_field(stdout, "author", e->author);
 	for (size_t i = 0; i < e->ncategories; i++)
-		text_field(&out->text, "category", e->categories[i]);
-	text_field(&out->text, "source", e->source_title);
-	text_field(&out->text, "summary", e->summary);
-	text_field(&out->text, "content", e->content);
-	buf_addc(&out->text, '\n');
+		text_field(stdout, "category", e->categories[i]);
+	text_field(stdout, "source", e->source_title);
+	text_field(stdout, "summary", e->summary);
+	text_field(stdout, "content", e->content);
+	putchar('\n');
 }
 
 static void
@@ -162,26 +157,14 @@ print_result(struct parse_output *out, struct parse *p, const char *name)
 		buf_reset(&out->entries);
 		return;
 	}
-	{
-		struct buf head;
-
-		buf_init(&head, (size_t)-1);
-		buf_addstr(&head, name);
-		buf_addstr(&head, ": ");
-		buf_addstr(&head, parse_format_name(fi->format));
-		buf_addc(&head, '\n');
-		text_field(&head, "title", fi->title);
-		text_field(&head, "link", fi->link);
-		text_field(&head, "id", fi->id);
-		text_field(&head, "author", fi->author);
-		text_date(&head, "updated", fi->updated);
-		buf_addc(&head, '\n');
-		fwrite(head.data, 1, head.len, stdout);
-		buf_release(&head);
-		if (out->text.len > 0)
-			fwrite(out->text.data, 1, out->text.len, stdout);
-		buf_reset(&out->text);
-	}
+	printf("%s: %s feed, %zu %s\n", name, parse_format_name(fi->format),
+	    out->n, out->n == 1 ? "entry" : "entries");
+	text_field(stdout, "title", fi->title);
+	text_field(stdout, "link", fi->link);
+	text_field(stdout, "id", fi->id);
+	text_field(stdout, "author", fi->author);
+	text_date(stdout, "updated", fi->updated);
+	putchar('\n');
 }
 
 /* A file: URL for a path, so relative links resolve as a browser would. */
@@ -229,6 +212,7 @@ parse_one(const char *path, const char *base, struct parse_output *out)
 		base = url = file_url(path);
 	p = parse_new(origin, base, on_entry, out);
 	out->n = 0;
+	out->name = origin;
 	chunk = xmalloc(READ_CHUNK_BYTES);
 	for (;;) {
 		n = read(fd, chunk, READ_CHUNK_BYTES);
@@ -271,7 +255,6 @@ cmd_parse(int argc, char **argv)
 	int i, status = 0;
 
 	memset(&out, 0, sizeof(out));
-	buf_init(&out.text, (size_t)-1);
 	buf_init(&out.entries, (size_t)-1);
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
@@ -294,7 +277,6 @@ cmd_parse(int argc, char **argv)
 	for (; i < argc; i++)
 		if (parse_one(argv[i], base, &out) != 0)
 			status = 1;
-	buf_release(&out.text);
 	buf_release(&out.entries);
 	return status;
 }
