@@ -9,5 +9,11 @@
 #define EXIT_USAGE 2
 
 int cmd_parse(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_import_opml(int argc, char **argv);
+
+/* The -c FILE option (default: sysconfdir/feedmill/feedmill.conf); *next is
+ * the index of the first argument after the options. */
+const char *cmd_config_path(int argc, char **argv, int *next);
 
 #endif

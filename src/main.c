@@ -13,6 +13,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "check-config", cmd_check_config, "check-config [-c FILE]               validate the configuration" },
+	{ "import-opml", cmd_import_opml, "import-opml FILE                     print [source] sections for an OPML file" },
 	{ "parse", cmd_parse, "parse [--json] [--base URL] FILE...  print what feeds contain" },
 };
 

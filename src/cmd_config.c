@@ -1,0 +1,213 @@
+/*
+ * feedmill check-config [-c FILE]   validate the configuration
+ * feedmill import-opml FILE         print [source] sections for an OPML file
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <iconv.h>
+#include <locale.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "log.h"
+#include "opml.h"
+#include "xmalloc.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+#define DEFAULT_CONF SYSCONFDIR "/feedmill/feedmill.conf"
+#define MAX_NAME_CHARS 48
+
+const char *
+cmd_config_path(int argc, char **argv, int *next)
+{
+	const char *path = DEFAULT_CONF;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else
+			break;
+	}
+	*next = i;
+	return path;
+}
+
+int
+cmd_check_config(int argc, char **argv)
+{
+	struct conf c;
+	struct conf_errors errs;
+	const char *path;
+	int next, status;
+
+	path = cmd_config_path(argc, argv, &next);
+	if (next != argc) {
+		fprintf(stderr, "usage: feedmill check-config [-c FILE]\n");
+		return EXIT_USAGE;
+	}
+	if (conf_load(&c, path, &errs) == 0) {
+		printf("%s: ok, %zu source%s, %zu digest%s\n", path, c.nsources,
+		    c.nsources == 1 ? "" : "s", c.ndigests, c.ndigests == 1 ? "" : "s");
+		status = 0;
+	} else {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		status = 1;
+	}
+	conf_errors_release(&errs);
+	conf_release(&c);
+	return status;
+}
+
+struct import {
+	char	**names;
+	size_t	  n;
+	size_t	  skipped;
+};
+
+/* "Élections" -> "Elections", so names keep their letters. */
+static char *
+transliterate(const char *utf8)
+{
+	size_t inlen = strlen(utf8), outlen = inlen * 4 + 1;
+	char *out = xmalloc(outlen), *op = out, *ip = (char *)(uintptr_t)utf8;
+	iconv_t cd;
+
+	/* glibc transliterates by the locale's tables */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	cd = iconv_open("ASCII//TRANSLIT", "UTF-8");
+	if (cd == (iconv_t)-1 || iconv(cd, &ip, &inlen, &op, &outlen) == (size_t)-1) {
+		free(out);
+		out = xstrdup(utf8);	/* non-ASCII bytes then separate words */
+	} else {
+		*op = '\0';
+	}
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+	setlocale(LC_CTYPE, "C");
+	return out;
+}
+
+/* A source name from a title: lowercase words joined by '-'. */
+static char *
+make_name(struct import *im, const char *title, const char *url)
+{
+	char base[MAX_NAME_CHARS + 1], *name, *ascii = NULL;
+	size_t o = 0;
+	const char *s = title;
+
+	if (s == NULL || *s == '\0') {
+		/* the host of the URL */
+		s = strstr(url, "://");
+		s = s ? s + 3 : url;
+	} else {
+		s = ascii = transliterate(title);
+	}
+	for (; *s && o < MAX_NAME_CHARS; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (isalnum(ch) && ch < 0x80)
+			base[o++] = (char)tolower(ch);
+		else if (o > 0 && base[o - 1] != '-')
+			base[o++] = '-';
+		if (ch == '/' && title == NULL)
+			break;
+	}
+	while (o > 0 && base[o - 1] == '-')
+		o--;
+	base[o] = '\0';
+	free(ascii);
+	if (o == 0)
+		strcpy(base, "feed");
+	name = xstrdup(base);
+	for (int k = 2;; k++) {
+		int taken = 0;
+
+		for (size_t i = 0; i < im->n && !taken; i++)
+			taken = strcmp(im->names[i], name) == 0;
+		if (!taken)
+			break;
+		free(name);
+		name = xasprintf("%s-%d", base, k);
+	}
+	im->names = xrealloc(im->names, (im->n + 1) * sizeof(*im->names));
+	im->names[im->n++] = name;
+	return name;
+}
+
+/* Text for a comment line: no line breaks or control characters. */
+static void
+print_comment_text(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
+static void
+on_outline(const struct opml_outline *o, void *arg)
+{
+	struct import *im = arg;
+	const char *u = o->xml_url;
+	size_t len = strlen(u);
+	int web = strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0;
+	int clean = 1;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f || u[i] == ';')
+			clean = 0;
+	if (!web || !clean || len + 6 > CONF_MAX_LINE) {
+		char esc[128];
+
+		log_warnx("skipping outline '%s': its xmlUrl is not an http(s) URL "
+		    "feedmill can store", log_escape(esc, sizeof(esc),
+		    o->title ? o->title : u, strlen(o->title ? o->title : u)));
+		im->skipped++;
+		return;
+	}
+	printf("[source %s]\n", make_name(im, o->title, u));
+	if (o->title != NULL || o->folder != NULL) {
+		printf("; ");
+		if (o->title != NULL)
+			print_comment_text(o->title);
+		if (o->folder != NULL) {
+			printf(o->title ? " (folder: " : "(folder: ");
+			print_comment_text(o->folder);
+			putchar(')');
+		}
+		putchar('\n');
+	}
+	printf("url = %s\n\n", u);
+}
+
+int
+cmd_import_opml(int argc, char **argv)
+{
+	struct import im = { NULL, 0, 0 };
+	char *err = NULL, esc[256];
+	int status = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: feedmill import-opml FILE\n");
+		return EXIT_USAGE;
+	}
+	printf("; sources imported from %s by feedmill import-opml\n\n",
+	    log_escape(esc, sizeof(esc), argv[1], strlen(argv[1])));
+	if (opml_read(argv[1], on_outline, &im, &err) == -1) {
+		log_warnx("'%s': %s", esc, err);
+		status = 1;
+	}
+	free(err);
+	for (size_t i = 0; i < im.n; i++)
+		free(im.names[i]);
+	free(im.names);
+	return status;
+}

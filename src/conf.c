@@ -1,0 +1,728 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "log.h"
+#include "parse.h"
+#include "xmalloc.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+/* A physical line may be longer than inih reads; we read it whole first. */
+#define READ_LINE_BYTES 8192
+#define MAX_ERRORS 200
+#define MAX_PER_HOST_LIMIT 64
+#define MAX_TRANSFERS_LIMIT 1024
+#define MIN_BODY_BYTES 1024
+#define ZONEINFO_DIR "/usr/share/zoneinfo"
+
+enum section_type { SECT_NONE, SECT_BAD, SECT_FEEDMILL, SECT_SOURCE, SECT_DIGEST, SECT_SMTP };
+
+struct loader {
+	struct conf		*c;
+	struct conf_errors	*errs;
+};
+
+/* One file being read (includes nest: each has its own). */
+struct conf_file {
+	struct loader		*ld;
+	const char		*path;
+	FILE			*fp;
+	int			 depth;
+	int			 lineno;
+	size_t			 bytes;
+	int			 in_key;	/* the last line was a key: continuations ok */
+	enum section_type	 section;
+	size_t			 index;		/* of the source or digest */
+	char			 line[READ_LINE_BYTES];
+};
+
+static void conf_error(struct loader *ld, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int load_file(struct loader *ld, const char *path, int depth,
+    const char *from_file, int from_line);
+
+static void
+conf_error(struct loader *ld, const char *file, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	struct conf_errors *e = ld->errs;
+
+	if (e->n >= MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+	if (line > 0)
+		e->v[e->n++] = xasprintf("%s:%d: %s", file, line, msg);
+	else
+		e->v[e->n++] = xasprintf("%s: %s", file, msg);
+}
+
+#define FILE_ERROR(f, ...) conf_error((f)->ld, (f)->path, (f)->lineno, __VA_ARGS__)
+
+/* ---- values ---- */
+
+int
+conf_parse_duration(const char *s, int64_t *seconds)
+{
+	int64_t total = 0;
+	int parts = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	while (*s != '\0') {
+		int64_t n = 0, unit;
+
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		while (isdigit((unsigned char)*s)) {
+			if (n > INT64_MAX / 10 - 10)
+				return -1;
+			n = n * 10 + (*s++ - '0');
+		}
+		switch (*s++) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default: return -1;
+		}
+		if (n > (INT64_MAX - total) / unit)
+			return -1;
+		total += n * unit;
+		parts++;
+		while (isspace((unsigned char)*s))
+			s++;
+	}
+	if (parts == 0 || total == 0)
+		return -1;
+	*seconds = total;
+	return 0;
+}
+
+int
+conf_parse_size(const char *s, size_t *bytes)
+{
+	unsigned long long n = 0, mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s)) {
+		if (n > ULLONG_MAX / 10 - 10)
+			return -1;
+		n = n * 10 + (unsigned)(*s++ - '0');
+	}
+	switch (*s) {
+	case 'k': case 'K': mult = 1024; s++; break;
+	case 'm': case 'M': mult = 1024 * 1024; s++; break;
+	case 'g': case 'G': mult = 1024 * 1024 * 1024; s++; break;
+	default: break;
+	}
+	if (*s == 'i' && s[1] == 'B')
+		s += 2;
+	else if (*s == 'B')
+		s++;
+	if (*s != '\0' || n > SIZE_MAX / mult)
+		return -1;
+	*bytes = (size_t)(n * mult);
+	return 0;
+}
+
+static void
+list_release(struct conf_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* "a, b ,c" -> [a, b, c]; empty items dropped, repeats kept once. */
+static void
+list_parse(struct conf_list *l, const char *value)
+{
+	const char *p = value;
+
+	list_release(l);
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		const char *s = p, *e = p + len;
+		char *item;
+		int dup = 0;
+
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		p += len + (p[len] == ',');
+		if (e == s)
+			continue;
+		item = xstrndup(s, (size_t)(e - s));
+		for (size_t i = 0; i < l->n; i++)
+			dup |= strcmp(l->v[i], item) == 0;
+		if (dup) {
+			free(item);
+			continue;
+		}
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		l->v[l->n++] = item;
+	}
+}
+
+static void
+set_string(char **dst, const char *value)
+{
+	free(*dst);
+	*dst = xstrdup(value);
+}
+
+static int
+url_scheme_is(const char *url, const char *const *schemes)
+{
+	for (; *schemes != NULL; schemes++) {
+		size_t n = strlen(*schemes);
+
+		if (strncasecmp(url, *schemes, n) == 0 && url[n] != '\0')
+			return 1;
+	}
+	return 0;
+}
+
+/* local@domain, nothing that could break a mail header */
+static int
+address_ok(const char *a)
+{
+	const char *at = strchr(a, '@');
+
+	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (; *a; a++)
+		if ((unsigned char)*a <= ' ' || strchr("<>()[]\\,;:\"", *a))
+			return 0;
+	return 1;
+}
+
+static int
+timezone_ok(const char *tz)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") != NULL ||
+	    strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") != strlen(tz))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", ZONEINFO_DIR, tz);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* ---- keys ---- */
+
+static void
+set_interval(struct conf_file *f, int64_t *dst, const char *key, const char *v)
+{
+	int64_t secs;
+
+	if (conf_parse_duration(v, &secs) == -1)
+		FILE_ERROR(f, "bad duration '%s' for '%s' (write 30s, 15m, 2h or 1d)",
+		    v, key);
+	else if (secs < CONF_MIN_INTERVAL)
+		FILE_ERROR(f, "'%s' of %s is below the minimum of 1m", key, v);
+	else
+		*dst = secs;
+}
+
+static int
+set_int(struct conf_file *f, int *dst, const char *key, const char *v, int lo,
+    int hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+		FILE_ERROR(f, "'%s' must be a whole number from %d to %d, not '%s'",
+		    key, lo, hi, v);
+		return -1;
+	}
+	*dst = (int)n;
+	return 0;
+}
+
+static void
+feedmill_key(struct conf_file *f, const char *key, const char *v)
+{
+	struct conf *c = f->ld->c;
+	static const char *const web[] = { "http://", "https://", NULL };
+
+	if (strcmp(key, "state_dir") == 0) {
+		set_string(&c->state_dir, v);
+	} else if (strcmp(key, "output_dir") == 0) {
+		set_string(&c->output_dir, v);
+	} else if (strcmp(key, "fields") == 0) {
+		set_string(&c->fields_path, v);
+	} else if (strcmp(key, "listen") == 0) {
+		const char *colon = strrchr(v, ':');
+		int port;
+
+		if (v[0] != '\0' && (colon == NULL || colon == v ||
+		    (v[0] == '[' && colon[-1] != ']'))) {
+			FILE_ERROR(f, "'listen' must be HOST:PORT or empty, not '%s'", v);
+			return;
+		}
+		if (v[0] != '\0' &&
+		    set_int(f, &port, "listen port", colon + 1, 1, 65535) == -1)
+			return;
+		set_string(&c->listen, v);
+	} else if (strcmp(key, "base_url") == 0) {
+		if (!url_scheme_is(v, web)) {
+			FILE_ERROR(f, "'base_url' must be an http:// or https:// URL, not '%s'", v);
+			return;
+		}
+		free(c->base_url);
+		/* ids and links are made by appending to it */
+		c->base_url = v[strlen(v) - 1] == '/' ? xstrdup(v) : xasprintf("%s/", v);
+	} else if (strcmp(key, "interval") == 0) {
+		set_interval(f, &c->interval, key, v);
+	} else if (strcmp(key, "max_body") == 0) {
+		size_t n;
+
+		if (conf_parse_size(v, &n) == -1 || n < MIN_BODY_BYTES ||
+		    n > PARSE_MAX_DOC_BYTES)
+			FILE_ERROR(f, "'max_body' must be a size from 1k to 64M, not '%s'", v);
+		else
+			c->max_body = n;
+	} else if (strcmp(key, "max_per_host") == 0) {
+		set_int(f, &c->max_per_host, key, v, 1, MAX_PER_HOST_LIMIT);
+	} else if (strcmp(key, "max_transfers") == 0) {
+		set_int(f, &c->max_transfers, key, v, 1, MAX_TRANSFERS_LIMIT);
+	} else {
+		FILE_ERROR(f, "unknown key '%s' in [feedmill]", key);
+	}
+}
+
+static void
+source_key(struct conf_file *f, const char *key, const char *v)
+{
+	struct conf_source *s = &f->ld->c->sources[f->index];
+	static const char *const fetchable[] = { "http://", "https://", "file://", NULL };
+
+	if (strcmp(key, "url") == 0) {
+		if (!url_scheme_is(v, fetchable))
+			FILE_ERROR(f, "source '%s': url must be http://, https:// or file://, not '%s'",
+			    s->name, v);
+		else
+			set_string(&s->url, v);
+	} else if (strcmp(key, "interval") == 0) {
+		set_interval(f, &s->interval, key, v);
+	} else if (strcmp(key, "fields") == 0) {
+		list_parse(&s->fields, v);
+	} else {
+		FILE_ERROR(f, "unknown key '%s' in [source %s]", key, s->name);
+	}
+}
+
+static void
+digest_key(struct conf_file *f, const char *key, const char *v)
+{
+	struct conf_digest *d = &f->ld->c->digests[f->index];
+
+	if (strcmp(key, "to") == 0) {
+		list_parse(&d->to, v);
+		for (size_t i = 0; i < d->to.n; i++)
+			if (!address_ok(d->to.v[i]))
+				FILE_ERROR(f, "digest '%s': '%s' is not a mail address",
+				    d->name, d->to.v[i]);
+	} else if (strcmp(key, "at") == 0) {
+		int h, m;
+		char end;
+
+		if (sscanf(v, "%2d:%2d%c", &h, &m, &end) != 2 || h < 0 || h > 23 ||
+		    m < 0 || m > 59 || strlen(v) != 5)
+			FILE_ERROR(f, "digest '%s': 'at' must be a time HH:MM, not '%s'",
+			    d->name, v);
+		else
+			d->at = h * 60 + m;
+	} else if (strcmp(key, "timezone") == 0) {
+		if (!timezone_ok(v))
+			FILE_ERROR(f, "digest '%s': unknown time zone '%s' (an IANA name "
+			    "such as Europe/Vienna)", d->name, v);
+		else
+			set_string(&d->timezone, v);
+	} else if (strcmp(key, "fields") == 0) {
+		list_parse(&d->fields, v);
+	} else {
+		FILE_ERROR(f, "unknown key '%s' in [digest %s]", key, d->name);
+	}
+}
+
+static void
+smtp_key(struct conf_file *f, const char *key, const char *v)
+{
+	struct conf *c = f->ld->c;
+	static const char *const smtp[] = { "smtp://", "smtps://", NULL };
+
+	if (strcmp(key, "url") == 0) {
+		if (!url_scheme_is(v, smtp))
+			FILE_ERROR(f, "[smtp] url must be smtp:// or smtps://, not '%s'", v);
+		else
+			set_string(&c->smtp_url, v);
+	} else if (strcmp(key, "from") == 0) {
+		if (!address_ok(v))
+			FILE_ERROR(f, "[smtp] from: '%s' is not a mail address", v);
+		else
+			set_string(&c->smtp_from, v);
+	} else {
+		FILE_ERROR(f, "unknown key '%s' in [smtp]", key);
+	}
+}
+
+/* ---- sections and includes ---- */
+
+static int
+name_ok(const char *name)
+{
+	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
+		return 0;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(name);
+}
+
+/* A "[...]" line: what follows belongs to this section. */
+static void
+begin_section(struct conf_file *f, const char *header)
+{
+	struct conf *c = f->ld->c;
+	char kind[32];
+	const char *name;
+	size_t klen = strcspn(header, " \t");
+
+	name = header + klen;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	snprintf(kind, sizeof(kind), "%.*s", (int)(klen < 31 ? klen : 31), header);
+	f->section = SECT_BAD;
+	if (strcmp(kind, "feedmill") == 0 && *name == '\0') {
+		f->section = SECT_FEEDMILL;
+	} else if (strcmp(kind, "smtp") == 0 && *name == '\0') {
+		f->section = SECT_SMTP;
+	} else if (strcmp(kind, "source") == 0 || strcmp(kind, "digest") == 0) {
+		int source = kind[0] == 's';
+
+		if (!name_ok(name)) {
+			FILE_ERROR(f, "%s name '%s' must be lowercase letters, digits, "
+			    "'.', '_' or '-' (it names files and URLs)", kind, name);
+			return;
+		}
+		if (source) {
+			for (size_t i = 0; i < c->nsources; i++)
+				if (strcmp(c->sources[i].name, name) == 0) {
+					FILE_ERROR(f, "duplicate source '%s' (first at %s:%d)",
+					    name, c->sources[i].file, c->sources[i].line);
+					return;
+				}
+			c->sources = xrealloc(c->sources, (c->nsources + 1) * sizeof(*c->sources));
+			memset(&c->sources[c->nsources], 0, sizeof(*c->sources));
+			c->sources[c->nsources].name = xstrdup(name);
+			c->sources[c->nsources].file = xstrdup(f->path);
+			c->sources[c->nsources].line = f->lineno;
+			f->index = c->nsources++;
+			f->section = SECT_SOURCE;
+		} else {
+			for (size_t i = 0; i < c->ndigests; i++)
+				if (strcmp(c->digests[i].name, name) == 0) {
+					FILE_ERROR(f, "duplicate digest '%s' (first at %s:%d)",
+					    name, c->digests[i].file, c->digests[i].line);
+					return;
+				}
+			c->digests = xrealloc(c->digests, (c->ndigests + 1) * sizeof(*c->digests));
+			memset(&c->digests[c->ndigests], 0, sizeof(*c->digests));
+			c->digests[c->ndigests].name = xstrdup(name);
+			c->digests[c->ndigests].file = xstrdup(f->path);
+			c->digests[c->ndigests].line = f->lineno;
+			c->digests[c->ndigests].at = -1;
+			f->index = c->ndigests++;
+			f->section = SECT_DIGEST;
+		}
+	} else {
+		FILE_ERROR(f, "unknown section [%s]", header);
+	}
+}
+
+static int
+has_glob_chars(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static void
+include(struct conf_file *f, const char *pattern)
+{
+	char *full;
+	glob_t g;
+	int r;
+
+	if (pattern[0] == '/') {
+		full = xstrdup(pattern);
+	} else {
+		const char *slash = strrchr(f->path, '/');
+
+		full = slash ? xasprintf("%.*s/%s", (int)(slash - f->path), f->path,
+		    pattern) : xstrdup(pattern);
+	}
+	r = glob(full, GLOB_ERR, NULL, &g);
+	if (r == GLOB_NOMATCH) {
+		if (!has_glob_chars(pattern))
+			FILE_ERROR(f, "cannot read include '%s': %s", full, strerror(ENOENT));
+	} else if (r != 0) {
+		FILE_ERROR(f, "cannot read include '%s'", full);
+	} else {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			load_file(f->ld, g.gl_pathv[i], f->depth + 1, f->path, f->lineno);
+	}
+	if (r == 0 || r == GLOB_NOMATCH)
+		globfree(&g);
+	free(full);
+}
+
+static int
+on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct conf_file *f = user;
+
+	(void)section;	/* ours, from the reader, is the one that counts */
+	if (strcmp(key, "include") == 0) {
+		include(f, value);
+		return 1;
+	}
+	switch (f->section) {
+	case SECT_NONE:
+		FILE_ERROR(f, "key '%s' outside a section", key);
+		break;
+	case SECT_BAD:
+		break;	/* its header was reported */
+	case SECT_FEEDMILL:
+		feedmill_key(f, key, value);
+		break;
+	case SECT_SOURCE:
+		source_key(f, key, value);
+		break;
+	case SECT_DIGEST:
+		digest_key(f, key, value);
+		break;
+	case SECT_SMTP:
+		smtp_key(f, key, value);
+		break;
+	}
+	return 1;
+}
+
+/*
+ * inih reads through this, line by line. It lets us count lines (Debian's
+ * inih does not pass them to the handler), see section headers as they come
+ * (so a repeated or empty section is noticed), and report every malformed
+ * line instead of only the first. A line we report reaches inih blank.
+ */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct conf_file *f = stream;
+	size_t len;
+	char *t;
+
+	for (;;) {
+		if (fgets(f->line, sizeof(f->line), f->fp) == NULL)
+			return NULL;
+		f->lineno++;
+		len = strlen(f->line);
+		f->bytes += len;
+		if (f->bytes > CONF_MAX_FILE_BYTES) {
+			FILE_ERROR(f, "file larger than %d bytes", CONF_MAX_FILE_BYTES);
+			return NULL;
+		}
+		if (len > 0 && f->line[len - 1] != '\n' && !feof(f->fp)) {
+			int ch;
+
+			while ((ch = fgetc(f->fp)) != EOF && ch != '\n')
+				;
+			len = CONF_MAX_LINE + 1;
+		}
+		while (len > 0 && (f->line[len - 1] == '\n' || f->line[len - 1] == '\r'))
+			f->line[--len] = '\0';
+		t = f->line + strspn(f->line, " \t");
+		if (len > CONF_MAX_LINE) {
+			FILE_ERROR(f, "line longer than %d characters", CONF_MAX_LINE);
+			f->in_key = 0;
+			t = f->line + len;
+		} else if (*t == '\0' || *t == ';' || *t == '#') {
+			/* blank or comment: a continuation may still follow */
+		} else if (*t == '[') {
+			char *end = strchr(t, ']');
+
+			f->in_key = 0;
+			if (end == NULL) {
+				FILE_ERROR(f, "section header without ']'");
+				f->section = SECT_BAD;
+				t = f->line + len;
+			} else {
+				char header[CONF_MAX_LINE + 1];
+
+				snprintf(header, sizeof(header), "%.*s", (int)(end - t - 1), t + 1);
+				begin_section(f, header);
+			}
+		} else if (t != f->line && f->in_key) {
+			/* an indented continuation of the previous value */
+		} else if (strpbrk(t, "=:") == NULL) {
+			FILE_ERROR(f, "expected 'key = value'");
+			f->in_key = 0;
+			t = f->line + len;
+		} else {
+			f->in_key = 1;
+		}
+		snprintf(str, (size_t)num, "%s\n", t == f->line + len ? "" : f->line);
+		return str;
+	}
+}
+
+static int
+load_file(struct loader *ld, const char *path, int depth, const char *from_file,
+    int from_line)
+{
+	struct conf_file *f;
+	int r;
+
+	if (depth > CONF_MAX_INCLUDE_DEPTH) {
+		conf_error(ld, from_file, from_line, "includes nested deeper than %d "
+		    "(does a file include itself?)", CONF_MAX_INCLUDE_DEPTH);
+		return -1;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->ld = ld;
+	f->path = path;
+	f->depth = depth;
+	f->section = SECT_NONE;
+	if ((f->fp = fopen(path, "r")) == NULL) {
+		if (from_file != NULL)
+			conf_error(ld, from_file, from_line, "cannot read include '%s': %s",
+			    path, strerror(errno));
+		else
+			conf_error(ld, path, 0, "cannot read: %s", strerror(errno));
+		free(f);
+		return -1;
+	}
+	r = ini_parse_stream(read_line, f, on_key, f);
+	if (r > 0 && ld->errs->n == 0)
+		conf_error(ld, path, r, "syntax error");
+	fclose(f->fp);
+	free(f);
+	return 0;
+}
+
+static void
+check_whole(struct loader *ld)
+{
+	struct conf *c = ld->c;
+
+	for (size_t i = 0; i < c->nsources; i++)
+		if (c->sources[i].url == NULL)
+			conf_error(ld, c->sources[i].file, c->sources[i].line,
+			    "source '%s' has no url", c->sources[i].name);
+	for (size_t i = 0; i < c->ndigests; i++) {
+		struct conf_digest *d = &c->digests[i];
+
+		if (d->to.n == 0)
+			conf_error(ld, d->file, d->line, "digest '%s' has no 'to' address",
+			    d->name);
+		if (d->at < 0)
+			conf_error(ld, d->file, d->line, "digest '%s' has no 'at' time",
+			    d->name);
+		if (c->smtp_url == NULL || c->smtp_from == NULL)
+			conf_error(ld, d->file, d->line, "digest '%s' needs [smtp] url "
+			    "and from", d->name);
+	}
+}
+
+int
+conf_load(struct conf *c, const char *path, struct conf_errors *errs)
+{
+	struct loader ld = { c, errs };
+
+	memset(c, 0, sizeof(*c));
+	memset(errs, 0, sizeof(*errs));
+	c->path = xstrdup(path);
+	c->state_dir = xstrdup("/var/lib/feedmill");
+	c->output_dir = xstrdup("/var/lib/feedmill/public");
+	c->listen = xstrdup("127.0.0.1:8080");
+	c->base_url = xstrdup("http://127.0.0.1:8080/");
+	c->fields_path = xstrdup(SYSCONFDIR "/feedmill/fields.conf");
+	c->interval = CONF_DEFAULT_INTERVAL;
+	c->max_body = CONF_DEFAULT_MAX_BODY;
+	c->max_per_host = CONF_DEFAULT_PER_HOST;
+	c->max_transfers = CONF_DEFAULT_TRANSFERS;
+	if (load_file(&ld, path, 0, NULL, 0) == 0)
+		check_whole(&ld);
+	return errs->n == 0 ? 0 : -1;
+}
+
+int64_t
+conf_source_interval(const struct conf *c, const struct conf_source *s)
+{
+	return s->interval ? s->interval : c->interval;
+}
+
+void
+conf_release(struct conf *c)
+{
+	for (size_t i = 0; i < c->nsources; i++) {
+		free(c->sources[i].name);
+		free(c->sources[i].url);
+		free(c->sources[i].file);
+		list_release(&c->sources[i].fields);
+	}
+	free(c->sources);
+	for (size_t i = 0; i < c->ndigests; i++) {
+		free(c->digests[i].name);
+		free(c->digests[i].file);
+		free(c->digests[i].timezone);
+		list_release(&c->digests[i].to);
+		list_release(&c->digests[i].fields);
+	}
+	free(c->digests);
+	free(c->path);
+	free(c->state_dir);
+	free(c->output_dir);
+	free(c->listen);
+	free(c->base_url);
+	free(c->fields_path);
+	free(c->smtp_url);
+	free(c->smtp_from);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_errors_release(struct conf_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		free(errs->v[i]);
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = 0;
+}

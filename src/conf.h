@@ -1,0 +1,92 @@
+/*
+ * conf: the configuration file (feedmill.conf(5) is its spec).
+ *
+ * INI, read with inih: [feedmill], [source NAME], [digest NAME], [smtp];
+ * ';' and '#' comments; a key given twice, the later wins;
+ * "include = GLOB" (relative to the including file) anywhere. Loading
+ * checks everything it can without touching the network and collects every
+ * problem as "file:line: message", so a user fixes them all in one go.
+ */
+#ifndef FEEDMILL_CONF_H
+#define FEEDMILL_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_DEFAULT_INTERVAL	(30 * 60)
+#define CONF_MIN_INTERVAL	60		/* faster is impolite to a source */
+#define CONF_DEFAULT_MAX_BODY	(16u * 1024 * 1024)
+#define CONF_DEFAULT_PER_HOST	2
+#define CONF_DEFAULT_TRANSFERS	64
+#define CONF_MAX_INCLUDE_DEPTH	8
+#define CONF_MAX_FILE_BYTES	(1024 * 1024)
+/* inih as Debian builds it reads 200-byte lines, newline and NUL included */
+#define CONF_MAX_LINE		198
+
+struct conf_list {
+	char	**v;
+	size_t	  n;
+};
+
+struct conf_source {
+	char		*name;
+	char		*url;
+	int64_t		 interval;	/* seconds; 0 means [feedmill] interval */
+	struct conf_list fields;	/* always applied to its releases */
+	char		*file;		/* where the section starts */
+	int		 line;
+};
+
+struct conf_digest {
+	char		*name;
+	struct conf_list to;
+	int		 at;		/* minutes after local midnight; -1 unset */
+	char		*timezone;	/* IANA name; NULL means the system's */
+	struct conf_list fields;
+	char		*file;
+	int		 line;
+};
+
+struct conf {
+	char		*path;
+	char		*state_dir;
+	char		*output_dir;
+	char		*listen;	/* "" means no HTTP server */
+	char		*base_url;
+	char		*fields_path;
+	int64_t		 interval;
+	size_t		 max_body;
+	int		 max_per_host;
+	int		 max_transfers;
+	char		*smtp_url;
+	char		*smtp_from;
+	struct conf_source *sources;
+	size_t		 nsources;
+	struct conf_digest *digests;
+	size_t		 ndigests;
+};
+
+/* Problems found while loading, each "file:line: message". */
+struct conf_errors {
+	char	**v;
+	size_t	  n;
+};
+
+/*
+ * Load path and its includes into c (which conf_load initialises). Returns
+ * 0, or -1 with every problem in errs; c then holds what was understood and
+ * must still be released with conf_release().
+ */
+int conf_load(struct conf *c, const char *path, struct conf_errors *errs);
+void conf_release(struct conf *c);
+void conf_errors_release(struct conf_errors *errs);
+
+/* The effective interval of a source, in seconds. */
+int64_t conf_source_interval(const struct conf *c, const struct conf_source *s);
+
+/* "30s", "15m", "2h", "1d", "1h30m" to seconds; 0 or -1. */
+int conf_parse_duration(const char *s, int64_t *seconds);
+/* "16M", "512k", "1G", "4096" to bytes; 0 or -1. */
+int conf_parse_size(const char *s, size_t *bytes);
+
+#endif
