@@ -31,7 +31,8 @@
 
 struct parse_output {
 	int		 json;
-	struct buf	 entries;	/* --json: entry objects, comma-separated */
+	FILE		*spool;		/* --json: entry objects, comma-separated */
+	int		 spool_failed;
 	const char	*name;		/* the file, as messages show it */
 	size_t		 n;
 };
@@ -43,9 +44,9 @@ json_str_or_null(const char *s)
 
 	if (s == NULL)
 		return json_null();
-	/* expat hands out valid UTF-8 and feedmill adds only ASCII to it;
-	 * jansson's own check would cost a tenth of the run */
-	j = json_string_nocheck(s);
+	/* expat hands out valid UTF-8; should that ever break, a null is
+	 * better than a broken document */
+	j = json_string(s);
 	return j ? j : json_null();
 }
 
@@ -86,12 +87,6 @@ text_date(FILE *f, const char *label, int64_t t)
 	text_field(f, label, d);
 }
 
-static int
-append_json(const char *data, size_t len, void *arg)
-{
-	return buf_add(arg, data, len);
-}
-
 static void
 on_entry(const struct feed_entry *e, void *arg)
 {
@@ -112,10 +107,12 @@ on_entry(const struct feed_entry *e, void *arg)
 		for (size_t i = 0; i < e->ncategories; i++)
 			json_array_append_new(cats, json_str_or_null(e->categories[i]));
 		json_object_set_new(o, "categories", cats);
-		/* keep text, not the tree: a tenth of the memory on big feeds */
+		/* spooled to a file: the feed's object, which comes first,
+		 * is only complete at the end, and memory stays flat */
 		if (out->n > 1)
-			buf_addc(&out->entries, ',');
-		json_dump_callback(o, append_json, &out->entries, JSON_COMPACT);
+			putc(',', out->spool);
+		if (json_dumpf(o, out->spool, JSON_COMPACT) == -1)
+			out->spool_failed = 1;
 		json_decref(o);
 		return;
 	}
@@ -148,13 +145,17 @@ print_result(struct parse_output *out, struct parse *p, const char *name)
 		json_object_set_new(feed, "link", json_str_or_null(fi->link));
 		json_object_set_new(feed, "id", json_str_or_null(fi->id));
 		json_object_set_new(feed, "updated", json_date(fi->updated));
+		char chunk[64 * 1024];
+		size_t n;
+
 		fputs("{\"feed\":", stdout);
 		json_dumpf(feed, stdout, JSON_COMPACT);
 		fputs(",\"entries\":[", stdout);
-		fwrite(buf_str(&out->entries), 1, out->entries.len, stdout);
+		rewind(out->spool);
+		while ((n = fread(chunk, 1, sizeof(chunk), out->spool)) > 0)
+			fwrite(chunk, 1, n, stdout);
 		fputs("]}\n", stdout);
 		json_decref(feed);
-		buf_reset(&out->entries);
 		return;
 	}
 	printf("%s: %s feed, %zu %s\n", name, parse_format_name(fi->format),
@@ -210,6 +211,14 @@ parse_one(const char *path, const char *base, struct parse_output *out)
 	}
 	if (base == NULL && fd != STDIN_FILENO)
 		base = url = file_url(path);
+	if (out->json && (out->spool = tmpfile()) == NULL) {
+		log_warn("cannot create a temporary file");
+		if (fd != STDIN_FILENO)
+			close(fd);
+		free(url);
+		return 1;
+	}
+	out->spool_failed = 0;
 	p = parse_new(origin, base, on_entry, out);
 	out->n = 0;
 	out->name = origin;
@@ -238,6 +247,14 @@ parse_one(const char *path, const char *base, struct parse_output *out)
 		close(fd);
 	print_result(out, p, origin);
 	fflush(stdout);
+	if (out->spool != NULL) {
+		if (out->spool_failed || ferror(out->spool)) {
+			log_warnx("'%s': cannot write the JSON of every entry", origin);
+			status = 1;
+		}
+		fclose(out->spool);
+		out->spool = NULL;
+	}
 	if (parse_error(p) != NULL)
 		log_warnx("'%s': %s", origin, parse_error(p));
 	else if (parse_warning(p) != NULL)
@@ -255,7 +272,6 @@ cmd_parse(int argc, char **argv)
 	int i, status = 0;
 
 	memset(&out, 0, sizeof(out));
-	buf_init(&out.entries, (size_t)-1);
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			out.json = 1;
@@ -277,6 +293,5 @@ cmd_parse(int argc, char **argv)
 	for (; i < argc; i++)
 		if (parse_one(argv[i], base, &out) != 0)
 			status = 1;
-	buf_release(&out.entries);
 	return status;
 }

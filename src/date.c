@@ -232,11 +232,24 @@ all_alpha(const char *tok, size_t len)
 static int64_t
 parse_rfc822(const char *s, int drop_unknown)
 {
-	char out[MAX_DATE_CHARS * 2];
-	size_t o = 0;
-	const char *p = s;
-	int ntok = 0;
+	char out[MAX_DATE_CHARS * 2], clean[MAX_DATE_CHARS + 1];
+	size_t o = 0, c = 0;
+	const char *p;
+	int ntok = 0, month = -1, day = -1, year = -1, hour = -1, meridiem = 0;
+	int comment = 0;
 
+	/* RFC 2822 comments, "+0200 (CEST)", say nothing we need */
+	for (p = s; *p != '\0' && c < MAX_DATE_CHARS; p++) {
+		if (*p == '(')
+			comment++;
+		else if (*p == ')' && comment > 0)
+			comment--;
+		else if (comment == 0)
+			clean[c++] = *p;
+	}
+	clean[c] = '\0';
+
+	p = clean;
 	while (*p != '\0') {
 		const char *tok;
 		size_t len;
@@ -260,8 +273,13 @@ parse_rfc822(const char *s, int drop_unknown)
 
 		if (word_index(word, len, weekday_names, 7) >= 0)
 			continue;	/* wrong weekdays are common: ignore all */
+		if (strcasecmp(word, "am") == 0 || strcasecmp(word, "pm") == 0) {
+			meridiem = tolower((unsigned char)word[0]);
+			continue;
+		}
 		if ((mi = word_index(word, len, month_names, 12)) >= 0) {
 			snprintf(word, sizeof(word), "%s", month_abbr[mi]);
+			month = mi;
 		} else if (len == 1 && isalpha((unsigned char)word[0])) {
 			/* RFC 2822 4.3: military zones other than Z mean -0000 */
 			snprintf(word, sizeof(word), "GMT");
@@ -284,6 +302,24 @@ parse_rfc822(const char *s, int drop_unknown)
 		    strcasecmp(word, "GMT") != 0 && strcasecmp(word, "UTC") != 0) {
 			continue;
 		}
+		if (strchr(word, ':') != NULL && isdigit((unsigned char)word[0])) {
+			char *frac = strchr(word, '.');
+
+			if (frac != NULL)
+				*frac = '\0';	/* 04:00:00.000: no sub-seconds */
+			if (hour < 0)
+				hour = atoi(word);
+		} else if (strspn(word, "0123456789") == strlen(word)) {
+			size_t n = strlen(word);
+
+			if (n <= 2 && day < 0 && year < 0 && month < 0)
+				day = atoi(word);	/* "24 Jul 2003" */
+			else if (n <= 2 && day < 0 && month >= 0)
+				day = atoi(word);	/* "Jul 24 2003" */
+			else if (n == 4 || (n == 2 && month >= 0 && day >= 0))
+				year = n == 4 ? atoi(word) :
+				    atoi(word) + (atoi(word) < 70 ? 2000 : 1900);
+		}
 		len = strlen(word);
 		if (o + len + 2 >= sizeof(out))
 			return DATE_NONE;
@@ -295,11 +331,19 @@ parse_rfc822(const char *s, int drop_unknown)
 	out[o] = '\0';
 	if (o == 0)
 		return DATE_NONE;
+	/* curl rolls 31 Feb over into March and reads 0001 as 2001 */
+	if (year >= 0 && (year < 1000 || (month >= 0 && day >= 0 &&
+	    (day < 1 || (unsigned)day > days_in_month(year, (unsigned)month + 1)))))
+		return DATE_NONE;
 	{
 		time_t t = curl_getdate(out, NULL);
 
 		if (t == (time_t)-1)
 			return DATE_NONE;
+		if (meridiem == 'p' && hour >= 1 && hour < 12)
+			t += 12 * 3600;
+		else if (meridiem == 'a' && hour == 12)
+			t -= 12 * 3600;
 		return in_range((int64_t)t);
 	}
 }

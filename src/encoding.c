@@ -72,42 +72,57 @@ unknown:
 	out->repair_utf8 = 1;
 }
 
-/* Find encoding="..." inside the XML declaration decl[0..len). */
+/*
+ * Find the pseudo-attribute `name="value"` inside the XML declaration
+ * decl[0..len): its value (lowercased, trimmed) into value if not NULL, and
+ * the span from the name to the closing quote into *off and *span.
+ */
 static void
-declared_label(const char *decl, size_t len, char *label, size_t labelsz)
+pseudo_attribute(const char *decl, size_t len, const char *name, char *value,
+    size_t valuesz, size_t *off, size_t *span)
 {
-	const char *p = decl, *end = decl + len;
-	size_t o = 0;
+	const char *p = decl, *end = decl + len, *start;
+	size_t nlen = strlen(name), o = 0;
 
-	label[0] = '\0';
-	while (p + 8 <= end) {
-		if (strncmp(p, "encoding", 8) == 0) {
-			char quote;
+	if (value != NULL)
+		value[0] = '\0';
+	*off = *span = 0;
+	for (; p + nlen <= end; p++) {
+		char quote;
+		const char *v;
 
-			p += 8;
-			while (p < end && isspace((unsigned char)*p))
-				p++;
-			if (p >= end || *p != '=')
-				continue;
+		if (strncmp(p, name, nlen) != 0)
+			continue;
+		start = p;
+		p += nlen;
+		while (p < end && isspace((unsigned char)*p))
 			p++;
-			while (p < end && isspace((unsigned char)*p))
-				p++;
-			if (p >= end || (*p != '"' && *p != '\''))
-				return;
-			quote = *p++;
-			while (p < end && *p != quote && o + 1 < labelsz) {
-				label[o++] = (char)tolower((unsigned char)*p);
-				p++;
-			}
-			label[o] = '\0';
-			/* trim: some feeds write encoding=" UTF-8 " */
-			while (o > 0 && isspace((unsigned char)label[o - 1]))
-				label[--o] = '\0';
-			if (label[0] != '\0' && isspace((unsigned char)label[0]))
-				memmove(label, label + 1, o);
-			return;
-		}
+		if (p >= end || *p != '=')
+			continue;
 		p++;
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (p >= end || (*p != '"' && *p != '\''))
+			return;
+		quote = *p++;
+		v = p;
+		while (p < end && *p != quote)
+			p++;
+		if (p >= end)
+			return;
+		*off = (size_t)(start - decl);
+		*span = (size_t)(p + 1 - start);
+		if (value == NULL)
+			return;
+		/* trimmed: some feeds write encoding=" UTF-8 " */
+		while (v < p && isspace((unsigned char)*v))
+			v++;
+		while (p > v && isspace((unsigned char)p[-1]))
+			p--;
+		while (v < p && o + 1 < valuesz)
+			value[o++] = (char)tolower((unsigned char)*v++);
+		value[o] = '\0';
+		return;
 	}
 }
 
@@ -118,7 +133,7 @@ encoding_sniff(const char *data, size_t len, int final,
 	const unsigned char *u = (const unsigned char *)data;
 	const char *end, *decl;
 	char label[ENCODING_NAME_SIZE];
-	size_t scan, ws = 0;
+	size_t scan, ws = 0, bom = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (len < 4 && !final)
@@ -127,12 +142,9 @@ encoding_sniff(const char *data, size_t len, int final,
 	    (u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) ||
 	    (u[1] == 0 && u[2] == 0 && u[3] == 0)))
 		return -1;	/* UTF-32 or UCS-4 */
-	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
-		strcpy(out->name, "UTF-8");
-		out->repair_utf8 = 1;
-		return 1;
-	}
-	if (len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) ||
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+		bom = 3;
+	else if (len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) ||
 	    (u[0] == 0xFF && u[1] == 0xFE) ||
 	    (u[0] == 0 && u[1] != 0) || (u[0] != 0 && u[1] == 0)))
 		return 1;	/* UTF-16, with or without BOM: expat detects it */
@@ -140,22 +152,29 @@ encoding_sniff(const char *data, size_t len, int final,
 	scan = len < ENCODING_SNIFF_BYTES ? len : ENCODING_SNIFF_BYTES;
 	/* Blank lines before the XML declaration are a common server-side
 	 * template slip; expat rejects them, readers skip them. */
+	ws = bom;
 	while (ws < scan && (data[ws] == ' ' || data[ws] == '\t' ||
 	    data[ws] == '\r' || data[ws] == '\n'))
 		ws++;
 	decl = data + ws;
+	label[0] = '\0';
 	if (scan - ws >= 5 && strncmp(decl, "<?xml", 5) == 0) {
 		end = memmem(decl, scan - ws, "?>", 2);
 		if (end == NULL && !final && len < ENCODING_SNIFF_BYTES)
 			return 0;
-		declared_label(decl, end ? (size_t)(end - decl) : scan - ws,
-		    label, sizeof(label));
-		out->skip = ws;
+		if (end != NULL) {
+			out->skip = ws;
+			out->decl_len = (size_t)(end + 2 - decl);
+			pseudo_attribute(decl, out->decl_len, "encoding", label,
+			    sizeof(label), &out->encoding_off, &out->encoding_len);
+			pseudo_attribute(decl, out->decl_len, "standalone", NULL, 0,
+			    &out->standalone_off, &out->standalone_len);
+		}
 	} else if (scan - ws < 5 && !final && len < ENCODING_SNIFF_BYTES) {
 		return 0;
-	} else {
-		label[0] = '\0';
 	}
+	if (bom)
+		label[0] = '\0';	/* the byte order mark wins: UTF-8 */
 	choose_label(label, out);
 	return 1;
 }

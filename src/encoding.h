@@ -35,7 +35,17 @@ struct encoding_choice {
 	/* The declared label when it was unknown and ignored, else "". */
 	char	ignored_label[ENCODING_NAME_SIZE];
 	int	repair_utf8;	/* run encoding_repair_utf8() on the bytes */
-	size_t	skip;		/* white space before the declaration, to drop */
+	/*
+	 * The XML declaration of an ASCII-compatible document, to be fed to
+	 * expat rewritten: what comes before it (a byte order mark, blank
+	 * lines) is dropped; its encoding (already decided, and passed to
+	 * expat by name) and standalone (which would forbid the HTML
+	 * entities) pseudo-attributes are blanked. Offsets are from the '<'.
+	 */
+	size_t	skip;		/* bytes before the declaration */
+	size_t	decl_len;	/* 0 when there is no declaration */
+	size_t	encoding_off, encoding_len;
+	size_t	standalone_off, standalone_len;
 };
 
 /*

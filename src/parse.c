@@ -15,6 +15,8 @@
 #include "uri.h"
 #include "xmalloc.h"
 
+/* Small reads are gathered to this size before expat sees them. */
+#define COALESCE_BYTES (64u * 1024)
 /* XML_Parse takes an int length: larger chunks are fed in pieces. */
 #define MAX_PIECE_BYTES (16u * 1024 * 1024)
 /* Entity expansion may grow the input at most this much (billion laughs). */
@@ -41,6 +43,25 @@ parse_fail(struct parse *p, const char *fmt, ...)
 	} else {
 		p->error = xstrdup(msg);
 	}
+}
+
+char *
+parse_resolve(struct parse *p, const char *base, const char *ref)
+{
+	size_t budget = PARSE_RESOLVE_FACTOR *
+	    (p->total > ENTITY_CHECK_THRESHOLD ? p->total : ENTITY_CHECK_THRESHOLD);
+	char *r;
+
+	p->resolve_work += (base ? strlen(base) : 0) + strlen(ref);
+	if (p->resolve_work > budget) {
+		parse_fail(p, "links and xml:base take more than %d times the "
+		    "document's size to resolve", PARSE_RESOLVE_FACTOR);
+		return NULL;
+	}
+	if ((r = uri_resolve(base, ref)) == NULL)
+		parse_fail(p, "a link or xml:base longer than %d bytes",
+		    URI_MAX_BYTES);
+	return r;
 }
 
 static void
@@ -150,15 +171,17 @@ atom_link(struct parse *p, struct record *rec, const XML_Char **atts)
 {
 	const char *rel = parse_attr(atts, "rel"), *href = parse_attr(atts, "href");
 	const char *type = parse_attr(atts, "type");
+	int prio;
 
 	if (href == NULL)
 		return;
 	if (rel != NULL && strcasecmp(rel, "alternate") != 0 &&
 	    strcmp(rel, "http://www.iana.org/assignments/relation/alternate") != 0)
 		return;
-	record_set_text(rec, R_LINK,
-	    type == NULL || strstr(type, "html") != NULL ? 3 : 2,
-	    uri_resolve(parse_current_base(p), href));
+	prio = type == NULL || strstr(type, "html") != NULL ? 3 : 2;
+	if (prio > rec->prio[R_LINK])	/* resolve only what can win */
+		record_set_text(rec, R_LINK, prio,
+		    parse_resolve(p, parse_current_base(p), href));
 }
 
 static void
@@ -194,8 +217,15 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		parse_fail(p, "elements nested deeper than %d", PARSE_MAX_DEPTH);
 		return;
 	}
+	if (XML_GetCurrentByteCount(p->xml) > (int)PARSE_MAX_TOKEN_BYTES) {
+		parse_fail(p, "a tag larger than %u bytes", PARSE_MAX_TOKEN_BYTES);
+		return;
+	}
+	/* inside a capture or a skipped subtree no base is ever used */
 	if (atts[0] != NULL)
-		parse_scan_attributes(p, atts);
+		parse_scan_attributes(p, atts, !p->cap.active && !p->skip_depth);
+	if (p->failed)
+		return;
 	if (p->cap.active) {
 		capture_child_start(p, name, atts);
 		return;
@@ -218,8 +248,12 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		set_format(p, t, ns, atts);
 		return;
 	}
-	if (t == NULL)
+	if (t == NULL) {
+		/* an extension element: what it holds (an Atom title in a
+		 * foreign object, say) is not the entry's */
+		p->skip_depth = p->depth;
 		return;
+	}
 
 	if (p->person_depth) {
 		if (t->kind == K_PERSON_NAME || t->kind == K_PERSON_EMAIL)
@@ -247,6 +281,8 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 
 	switch (t->kind) {
 	case K_ROOT_RSS: case K_ROOT_RDF: case K_ROOT_FEED:
+		p->skip_depth = p->depth;	/* a feed inside the feed */
+		break;
 	case K_PERSON_NAME: case K_PERSON_EMAIL:
 		break;
 	case K_CONTAINER:
@@ -352,7 +388,6 @@ on_skipped_entity(void *ud, const XML_Char *name, int is_parameter_entity)
 {
 	struct parse *p = ud;
 	const char *utf8;
-	char raw[PARSE_MAX_MESSAGE];
 
 	if (!p->cap.active || is_parameter_entity || p->failed)
 		return;
@@ -360,8 +395,47 @@ on_skipped_entity(void *ud, const XML_Char *name, int is_parameter_entity)
 		capture_add(p, utf8, strlen(utf8));
 		return;
 	}
-	snprintf(raw, sizeof(raw), "&%s;", name);
-	capture_add(p, raw, strlen(raw));
+	capture_add(p, "&", 1);
+	capture_add(p, name, strlen(name));
+	capture_add(p, ";", 1);
+}
+
+/* Comments, processing instructions and entity values are single tokens:
+ * checked here so the limit holds however the bytes were split. */
+static void XMLCALL
+on_comment(void *ud, const XML_Char *data)
+{
+	struct parse *p = ud;
+
+	p->last_event = XML_GetCurrentByteIndex(p->xml);
+	if (!p->failed && strlen(data) > PARSE_MAX_TOKEN_BYTES)
+		parse_fail(p, "a comment larger than %u bytes", PARSE_MAX_TOKEN_BYTES);
+}
+
+static void XMLCALL
+on_processing_instruction(void *ud, const XML_Char *target, const XML_Char *data)
+{
+	struct parse *p = ud;
+
+	(void)target;
+	p->last_event = XML_GetCurrentByteIndex(p->xml);
+	if (!p->failed && strlen(data) > PARSE_MAX_TOKEN_BYTES)
+		parse_fail(p, "a processing instruction larger than %u bytes",
+		    PARSE_MAX_TOKEN_BYTES);
+}
+
+static void XMLCALL
+on_entity_decl(void *ud, const XML_Char *name, int is_parameter_entity,
+    const XML_Char *value, int value_length, const XML_Char *base,
+    const XML_Char *sysid, const XML_Char *pubid, const XML_Char *notation)
+{
+	struct parse *p = ud;
+
+	(void)name; (void)is_parameter_entity; (void)value; (void)base;
+	(void)sysid; (void)pubid; (void)notation;
+	if (!p->failed && value_length > (int)PARSE_MAX_TOKEN_BYTES)
+		parse_fail(p, "an entity value larger than %u bytes",
+		    PARSE_MAX_TOKEN_BYTES);
 }
 
 static void XMLCALL
@@ -430,6 +504,9 @@ create_parser(struct parse *p)
 	XML_SetParamEntityParsing(p->xml,
 	    XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE);
 	XML_SetStartDoctypeDeclHandler(p->xml, on_doctype);
+	XML_SetCommentHandler(p->xml, on_comment);
+	XML_SetProcessingInstructionHandler(p->xml, on_processing_instruction);
+	XML_SetEntityDeclHandler(p->xml, on_entity_decl);
 	XML_SetExternalEntityRefHandler(p->xml, on_external_entity);
 	XML_SetBillionLaughsAttackProtectionMaximumAmplification(p->xml,
 	    MAX_ENTITY_AMPLIFICATION);
@@ -449,7 +526,7 @@ create_parser(struct parse *p)
 }
 
 static int
-feed_bytes(struct parse *p, const char *data, size_t len, int final)
+feed_expat(struct parse *p, const char *data, size_t len, int final)
 {
 	do {
 		size_t piece = len < MAX_PIECE_BYTES ? len : MAX_PIECE_BYTES;
@@ -473,15 +550,46 @@ feed_bytes(struct parse *p, const char *data, size_t len, int final)
 			return -1;
 		}
 		p->fed += inlen;
-		if (p->fed - (size_t)p->last_event > PARSE_MAX_TOKEN_BYTES) {
-			parse_fail(p, "a tag, attribute or comment larger than %u bytes",
-			    PARSE_MAX_TOKEN_BYTES);
+		/* Tags, comments and PIs are measured by their handlers; this
+		 * backstop catches any other token expat would keep rescanning. */
+		if (p->fed - (size_t)p->last_event > 2 * PARSE_MAX_TOKEN_BYTES) {
+			parse_fail(p, "a markup token larger than %u bytes",
+			    2 * PARSE_MAX_TOKEN_BYTES);
 			return -1;
 		}
 		data += piece;
 		len -= piece;
 	} while (len > 0);
 	return 0;
+}
+
+/*
+ * Hand bytes to expat in pieces of at least COALESCE_BYTES: expat 2.5
+ * rescans an unfinished token on every call, so many small network reads
+ * would make a large token cost quadratic time.
+ */
+static int
+feed_bytes(struct parse *p, const char *data, size_t len, int final)
+{
+	if (!final && p->pending.len + len < COALESCE_BYTES) {
+		buf_add(&p->pending, data, len);
+		return 0;
+	}
+	if (p->pending.len > 0) {
+		int r;
+
+		if (len < COALESCE_BYTES) {
+			buf_add(&p->pending, data, len);
+			r = feed_expat(p, p->pending.data, p->pending.len, final);
+			buf_reset(&p->pending);
+			return r;
+		}
+		r = feed_expat(p, p->pending.data, p->pending.len, 0);
+		buf_reset(&p->pending);
+		if (r == -1)
+			return -1;
+	}
+	return feed_expat(p, data, len, final);
 }
 
 struct parse *
@@ -495,7 +603,8 @@ parse_new(const char *origin, const char *doc_url, parse_entry_fn on_entry,
 	p->on_entry = on_entry;
 	p->arg = arg;
 	p->max_bytes = PARSE_MAX_DOC_BYTES;
-	buf_init(&p->head, ENCODING_SNIFF_BYTES + MAX_PIECE_BYTES);
+	buf_init(&p->head, 2 * ENCODING_SNIFF_BYTES);
+	buf_init(&p->pending, 2 * COALESCE_BYTES);
 	buf_init(&p->scratch, (size_t)-1);
 	buf_init(&p->text, PARSE_MAX_FIELD_BYTES);
 	buf_init(&p->joined, (size_t)-1);
@@ -525,12 +634,27 @@ start(struct parse *p, const char *data, size_t len, int final)
 		return -1;
 	}
 	create_parser(p);
-	return feed_bytes(p, data + p->choice.skip, len - p->choice.skip, final);
+	data += p->choice.skip;
+	len -= p->choice.skip;
+	if (p->choice.decl_len > 0) {
+		/* the declaration, rewritten: see encoding.h */
+		char decl[ENCODING_SNIFF_BYTES];
+
+		memcpy(decl, data, p->choice.decl_len);
+		memset(decl + p->choice.encoding_off, ' ', p->choice.encoding_len);
+		memset(decl + p->choice.standalone_off, ' ', p->choice.standalone_len);
+		if (feed_bytes(p, decl, p->choice.decl_len, 0) == -1)
+			return -1;
+		data += p->choice.decl_len;
+		len -= p->choice.decl_len;
+	}
+	return feed_bytes(p, data, len, final);
 }
 
 int
 parse_chunk(struct parse *p, const char *data, size_t len)
 {
+	size_t take;
 	int r;
 
 	if (p->failed)
@@ -549,14 +673,17 @@ parse_chunk(struct parse *p, const char *data, size_t len)
 		if (encoding_sniff(data, len, 0, &probe) != 0)
 			return start(p, data, len, 0);
 	}
-	if (buf_add(&p->head, data, len) == -1) {
-		parse_fail(p, "document start larger than %zu bytes", p->head.max);
-		return -1;
-	}
+	/* hold the start until the encoding is known; it is within the
+	 * first ENCODING_SNIFF_BYTES, so hold no more */
+	take = len < ENCODING_SNIFF_BYTES ? len : ENCODING_SNIFF_BYTES;
+	buf_add(&p->head, data, take);
 	r = start(p, p->head.data, p->head.len, 0);
-	if (p->xml != NULL)
-		buf_release(&p->head);
-	return r;
+	if (p->xml == NULL)
+		return r;
+	buf_release(&p->head);
+	if (r == -1 || take == len)
+		return r;
+	return feed_bytes(p, data + take, len - take, 0);
 }
 
 int
@@ -639,6 +766,7 @@ parse_free(struct parse *p)
 	free(p->person_email);
 	free(p->doctype_sysid);
 	buf_release(&p->head);
+	buf_release(&p->pending);
 	buf_release(&p->scratch);
 	buf_release(&p->text);
 	buf_release(&p->joined);

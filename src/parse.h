@@ -30,13 +30,15 @@
 /* Further categories and authors of one entry are ignored. */
 #define PARSE_MAX_LIST		64
 /* xmlns declarations in scope at once; real feeds declare a dozen. */
-#define PARSE_MAX_NAMESPACES	256
+#define PARSE_MAX_NAMESPACES	64
+/* Resolving links and xml:base may handle this many times the input. */
+#define PARSE_RESOLVE_FACTOR	64
 /*
  * Cap on bytes expat holds without reporting anything: one tag, attribute
  * value or comment. expat before 2.6 rescans an unfinished token on every
  * chunk, so a giant token costs quadratic time; real feeds never come near.
  */
-#define PARSE_MAX_TOKEN_BYTES	(4u * 1024 * 1024)
+#define PARSE_MAX_TOKEN_BYTES	(1u * 1024 * 1024)
 
 enum feed_format {
 	FEED_FORMAT_UNKNOWN = 0,

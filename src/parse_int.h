@@ -76,6 +76,7 @@ struct record {
 struct ns_binding {
 	size_t	 depth;
 	char	*prefix;
+	size_t	 plen;
 	enum ns	 ns;
 };
 
@@ -111,6 +112,7 @@ struct parse {
 	struct encoding_choice choice;
 	struct utf8_repair repair;
 	struct buf	 head;		/* bytes held until the encoding is known */
+	struct buf	 pending;	/* small reads gathered for expat */
 	struct buf	 scratch;	/* repair filter output */
 
 	enum feed_format format;
@@ -125,6 +127,8 @@ struct parse {
 
 	struct ns_binding *ns;
 	size_t		 nns, ns_cap;
+	enum ns		 default_ns;	/* of unprefixed names, where we are */
+	size_t		 resolve_work;	/* bytes handled resolving URIs */
 	struct base_uri	*bases;
 	size_t		 nbases, bases_cap;
 
@@ -144,6 +148,13 @@ struct parse {
 };
 
 /* parse.c */
+/*
+ * uri_resolve() with a budget: resolving costs up to URI_MAX_BYTES a time,
+ * so a document may spend at most PARSE_RESOLVE_FACTOR times its own size
+ * on it; past that (or for a URI too long) the parse fails, NULL is
+ * returned.
+ */
+char *parse_resolve(struct parse *p, const char *base, const char *ref);
 void parse_fail(struct parse *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -156,8 +167,9 @@ enum ns parse_qname_ns(const struct parse *p, const char *qname, const char **lo
 const struct tag *parse_tag_lookup(const struct parse *p, const char *qname, enum ns *nsp);
 /* The base URI in effect: the innermost xml:base, else the document's. */
 const char *parse_current_base(const struct parse *p);
-/* Push the element's xmlns declarations and xml:base, at p->depth. */
-void parse_scan_attributes(struct parse *p, const XML_Char **atts);
+/* Push the element's xmlns declarations and, with with_base, its xml:base,
+ * at p->depth. */
+void parse_scan_attributes(struct parse *p, const XML_Char **atts, int with_base);
 /* Pop what parse_scan_attributes pushed at p->depth. */
 void parse_pop_scopes(struct parse *p);
 const char *parse_attr(const XML_Char **atts, const char *name);

@@ -304,12 +304,15 @@ capture_end(struct parse *p)
 		}
 		return;
 	case K_LINK:
-		record_set_text(rec, R_LINK, t->prio, uri_resolve(p->cap.base, value));
+		if (t->prio > rec->prio[R_LINK])	/* resolve only what can win */
+			record_set_text(rec, R_LINK, t->prio,
+			    parse_resolve(p, p->cap.base, value));
 		break;
 	case K_GUID:
-		if (p->cap.permalink && looks_like_web_link(value))
+		if (p->cap.permalink && looks_like_web_link(value) &&
+		    rec->prio[R_LINK] < 1)
 			record_set_text(rec, R_LINK, 1,
-			    uri_resolve(p->cap.base, value));
+			    parse_resolve(p, p->cap.base, value));
 		record_set_text(rec, R_ID, t->prio, value);
 		return;
 	case K_DATE:

@@ -100,7 +100,9 @@ static const struct tag tags[] = {
 	{ C_DCTERMS, "created", K_DATE, D_PUBLISHED, 1 },
 	{ C_DCTERMS, "issued", K_DATE, D_PUBLISHED, 2 },
 	{ C_DCTERMS, "modified", K_DATE, D_UPDATED, 2 },
+	{ C_MEDIA, "content", K_CONTAINER, 0, 0 },
 	{ C_MEDIA, "description", K_TEXT, R_SUMMARY, 1 },
+	{ C_MEDIA, "group", K_CONTAINER, 0, 0 },
 	{ C_MEDIA, "title", K_TEXT, R_TITLE, 1 },
 };
 
@@ -128,12 +130,11 @@ ns_from_uri(const char *uri)
 enum ns
 parse_ns_for_prefix(const struct parse *p, const char *prefix, size_t len)
 {
-	for (size_t i = p->nns; i-- > 0;)
-		if (strlen(p->ns[i].prefix) == len &&
-		    strncmp(p->ns[i].prefix, prefix, len) == 0)
-			return p->ns[i].ns;
 	if (len == 0)
-		return NS_NONE;
+		return p->default_ns;	/* most names: kept current on push/pop */
+	for (size_t i = p->nns; i-- > 0;)
+		if (p->ns[i].plen == len && memcmp(p->ns[i].prefix, prefix, len) == 0)
+			return p->ns[i].ns;
 	for (size_t i = 0; i < sizeof(usual_prefixes) / sizeof(*usual_prefixes); i++)
 		if (strlen(usual_prefixes[i].prefix) == len &&
 		    strncmp(usual_prefixes[i].prefix, prefix, len) == 0)
@@ -162,8 +163,19 @@ parse_current_base(const struct parse *p)
 }
 
 /* xmlns declarations and xml:base take effect on their own element. */
+static void
+update_default_ns(struct parse *p)
+{
+	p->default_ns = NS_NONE;
+	for (size_t i = p->nns; i-- > 0;)
+		if (p->ns[i].plen == 0) {
+			p->default_ns = p->ns[i].ns;
+			return;
+		}
+}
+
 void
-parse_scan_attributes(struct parse *p, const XML_Char **atts)
+parse_scan_attributes(struct parse *p, const XML_Char **atts, int with_base)
 {
 	for (size_t i = 0; atts[i] != NULL; i += 2) {
 		const char *k = atts[i];
@@ -183,22 +195,22 @@ parse_scan_attributes(struct parse *p, const XML_Char **atts)
 			}
 			p->ns[p->nns].depth = p->depth;
 			p->ns[p->nns].prefix = xstrdup(k[5] ? k + 6 : "");
+			p->ns[p->nns].plen = strlen(p->ns[p->nns].prefix);
 			p->ns[p->nns].ns = ns_from_uri(atts[i + 1]);
+			if (p->ns[p->nns].plen == 0)
+				p->default_ns = p->ns[p->nns].ns;
 			p->nns++;
-		} else if (strcmp(k, "xml:base") == 0) {
+		} else if (with_base && strcmp(k, "xml:base") == 0) {
 			if (p->nbases == p->bases_cap) {
 				p->bases_cap = p->bases_cap ? p->bases_cap * 2 : 4;
 				p->bases = xrealloc(p->bases,
 				    p->bases_cap * sizeof(*p->bases));
 			}
 			p->bases[p->nbases].depth = p->depth;
-			p->bases[p->nbases].uri = uri_resolve(parse_current_base(p),
-			    atts[i + 1]);
-			if (p->bases[p->nbases].uri == NULL) {
-				parse_fail(p, "xml:base longer than %d bytes",
-				    URI_MAX_BYTES);
-				return;
-			}
+			p->bases[p->nbases].uri = parse_resolve(p,
+			    parse_current_base(p), atts[i + 1]);
+			if (p->bases[p->nbases].uri == NULL)
+				return;	/* parse_resolve() said why */
 			p->nbases++;
 		}
 	}
@@ -207,8 +219,14 @@ parse_scan_attributes(struct parse *p, const XML_Char **atts)
 void
 parse_pop_scopes(struct parse *p)
 {
-	while (p->nns > 0 && p->ns[p->nns - 1].depth == p->depth)
+	int popped = 0;
+
+	while (p->nns > 0 && p->ns[p->nns - 1].depth == p->depth) {
 		free(p->ns[--p->nns].prefix);
+		popped = 1;
+	}
+	if (popped)
+		update_default_ns(p);
 	while (p->nbases > 0 && p->bases[p->nbases - 1].depth == p->depth)
 		free(p->bases[--p->nbases].uri);
 }

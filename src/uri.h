@@ -7,8 +7,9 @@
 #ifndef FEEDMILL_URI_H
 #define FEEDMILL_URI_H
 
-/* No link anyone can follow is longer; nested xml:base must not grow past. */
-#define URI_MAX_BYTES (64 * 1024)
+/* Browsers and servers give up on longer URLs; nested xml:base must not
+ * grow past it. */
+#define URI_MAX_BYTES (8 * 1024)
 
 /*
  * Resolve ref against base. Returns a malloc'd string: the target URI, or a

@@ -112,6 +112,77 @@ slurp(const char *path, size_t *len)
 	return buf_detach(&b);
 }
 
+/* Parse data split once at `first`, then in pieces of `step`. */
+static char *
+run_split(const char *data, size_t len, size_t first, size_t step)
+{
+	struct buf out;
+	struct parse *p;
+	size_t off = 0;
+	int r = 0;
+
+	buf_init(&out, (size_t)-1);
+	p = parse_new("generated", NULL, on_entry, &out);
+	while (off < len && r == 0) {
+		size_t n = off == 0 ? first : step;
+
+		if (n > len - off)
+			n = len - off;
+		r = parse_chunk(p, data + off, n);
+		off += n;
+	}
+	if (r == 0)
+		parse_finish(p);
+	put(&out, "error", parse_error(p));
+	parse_free(p);
+	return buf_detach(&out);
+}
+
+/* Documents too big for fixtures: large tokens, a large document after a
+ * tiny first read. Each must give one result however it is split. */
+static void
+generated_documents(void)
+{
+	static const struct { const char *name; size_t comment; size_t items; } docs[] = {
+		{ "a comment just under the token limit", PARSE_MAX_TOKEN_BYTES - 100, 2 },
+		{ "a comment over the token limit", PARSE_MAX_TOKEN_BYTES + 100, 2 },
+		{ "an 18 MB document", 100, 180000 },
+	};
+	static const size_t splits[][2] = {
+		{ 0, 0 }, { 2, 16 * 1024 }, { 1, 1 << 20 }, { 3, 4096 }, { 5000, 100000 },
+	};
+
+	for (size_t d = 0; d < sizeof(docs) / sizeof(*docs); d++) {
+		struct buf doc;
+		char *whole, name[160];
+		int same = 1;
+
+		buf_init(&doc, (size_t)-1);
+		buf_addstr(&doc, "\n\n<rss version=\"2.0\"><channel><title>t</title><!--");
+		for (size_t i = 0; i < docs[d].comment; i++)
+			buf_addc(&doc, 'c');
+		buf_addstr(&doc, "-->");
+		for (size_t i = 0; i < docs[d].items; i++)
+			buf_addstr(&doc, "<item><title>An item of a generated feed</title>"
+			    "<link>http://example.org/generated</link></item>");
+		buf_addstr(&doc, "</channel></rss>");
+		whole = run_split(doc.data, doc.len, doc.len, doc.len);
+		for (size_t s = 1; s < sizeof(splits) / sizeof(*splits); s++) {
+			char *part = run_split(doc.data, doc.len, splits[s][0], splits[s][1]);
+
+			if (strcmp(part, whole) != 0) {
+				same = 0;
+				printf("# split %zu/%zu differs\n", splits[s][0], splits[s][1]);
+			}
+			free(part);
+		}
+		snprintf(name, sizeof(name), "%s: the same result in every split", docs[d].name);
+		tap_ok(same, name);
+		free(whole);
+		buf_release(&doc);
+	}
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -181,6 +252,7 @@ main(void)
 	}
 	free(names);
 	free(dir);
+	generated_documents();
 	curl_global_cleanup();
 	return tap_done();
 }
