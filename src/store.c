@@ -1,0 +1,360 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+/*
+ * Each migration takes the schema from version i to i + 1. Append, never
+ * edit: a database in the field has run the old ones.
+ */
+static const char *const migrations[] = {
+	/* 1: sources' HTTP state and the fetch log */
+	"CREATE TABLE source ("
+	"  name TEXT PRIMARY KEY,"
+	"  url TEXT NOT NULL,"
+	"  configured_url TEXT NOT NULL,"
+	"  etag TEXT,"
+	"  last_modified TEXT,"
+	"  next_poll INTEGER NOT NULL DEFAULT 0,"
+	"  last_poll INTEGER NOT NULL DEFAULT 0,"
+	"  last_success INTEGER NOT NULL DEFAULT 0,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  last_status INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  retired INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE TABLE fetch_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  duration_ms INTEGER NOT NULL,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX fetch_log_by_source ON fetch_log(source, id);",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
+
+struct store {
+	sqlite3	*db;
+	char	*path;
+	char	*error;
+};
+
+static int
+fail(struct store *s, const char *what)
+{
+	free(s->error);
+	s->error = xasprintf("cannot %s in '%s': %s", what, s->path,
+	    sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static int
+exec(struct store *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, what);
+	return 0;
+}
+
+static int
+user_version(struct store *s, int *version)
+{
+	sqlite3_stmt *st;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r == 0 ? 0 : fail(s, "read the schema version");
+}
+
+static int
+migrate(struct store *s)
+{
+	int version;
+
+	if (user_version(s, &version) == -1)
+		return -1;
+	if (version > SCHEMA_VERSION) {
+		free(s->error);
+		s->error = xasprintf("'%s' has schema version %d, newer than this "
+		    "feedmill knows (%d): refusing to touch it", s->path, version,
+		    SCHEMA_VERSION);
+		return -1;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		char set[64];
+
+		snprintf(set, sizeof(set), "PRAGMA user_version = %d", version + 1);
+		if (exec(s, "BEGIN IMMEDIATE", "begin a migration") == -1)
+			return -1;
+		if (exec(s, migrations[version], "migrate the schema") == -1 ||
+		    exec(s, set, "record the schema version") == -1) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (exec(s, "COMMIT", "commit a migration") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_open(struct store **sp, const char *state_dir, char **err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	*sp = NULL;
+	*err = NULL;
+	if (mkdir(state_dir, 0750) == -1 && errno != EEXIST) {
+		*err = xasprintf("cannot create '%s': %s", state_dir, strerror(errno));
+		free(s);
+		return -1;
+	}
+	s->path = xasprintf("%s/%s", state_dir, STORE_FILE);
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("cannot open '%s': %s", s->path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (exec(s, "PRAGMA journal_mode = WAL", "enable WAL") == -1 ||
+	    exec(s, "PRAGMA synchronous = NORMAL", "set synchronous") == -1 ||
+	    exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") == -1 ||
+	    migrate(s) == -1) {
+		*err = xstrdup(s->error);
+		store_close(s);
+		return -1;
+	}
+	*sp = s;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s->error);
+	free(s);
+}
+
+int
+store_schema_version(struct store *s)
+{
+	int v = -1;
+
+	user_version(s, &v);
+	return v;
+}
+
+const char *
+store_error(const struct store *s)
+{
+	return s->error ? s->error : "no error";
+}
+
+static int
+prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return fail(s, "prepare a statement");
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Run a statement that returns no rows, then finalize it. */
+static int
+run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (r != SQLITE_DONE)
+		return fail(s, what);
+	return 0;
+}
+
+int
+store_source_sync(struct store *s, const char *name, const char *configured_url)
+{
+	sqlite3_stmt *st;
+
+	/* A new source is polled at once; a changed URL starts afresh. */
+	if (prepare(s,
+	    "INSERT INTO source (name, url, configured_url) VALUES (?1, ?2, ?2) "
+	    "ON CONFLICT (name) DO UPDATE SET url = ?2, configured_url = ?2, "
+	    "  etag = NULL, last_modified = NULL, next_poll = 0, failures = 0, "
+	    "  last_status = 0, last_error = NULL, retired = 0 "
+	    "WHERE configured_url != ?2", &st) == -1)
+		return -1;
+	bind_text(st, 1, name);
+	bind_text(st, 2, configured_url);
+	return run(s, st, "record a source");
+}
+
+static char *
+column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_source_get(struct store *s, const char *name, struct store_source *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (prepare(s,
+	    "SELECT name, url, configured_url, etag, last_modified, next_poll, "
+	    "  last_poll, last_success, failures, last_status, last_error, retired "
+	    "FROM source WHERE name = ?1", &st) == -1)
+		return -1;
+	bind_text(st, 1, name);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		out->name = column_text(st, 0);
+		out->url = column_text(st, 1);
+		out->configured_url = column_text(st, 2);
+		out->etag = column_text(st, 3);
+		out->last_modified = column_text(st, 4);
+		out->next_poll = sqlite3_column_int64(st, 5);
+		out->last_poll = sqlite3_column_int64(st, 6);
+		out->last_success = sqlite3_column_int64(st, 7);
+		out->failures = sqlite3_column_int(st, 8);
+		out->last_status = sqlite3_column_int(st, 9);
+		out->last_error = column_text(st, 10);
+		out->retired = sqlite3_column_int(st, 11);
+	}
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r != SQLITE_DONE)
+		return fail(s, "read a source");
+	free(s->error);
+	s->error = xasprintf("no source '%s' in '%s'", name, s->path);
+	return -1;
+}
+
+int
+store_source_save(struct store *s, const struct store_source *src)
+{
+	sqlite3_stmt *st;
+
+	if (prepare(s,
+	    "UPDATE source SET url = ?2, etag = ?3, last_modified = ?4, "
+	    "  next_poll = ?5, last_poll = ?6, last_success = ?7, failures = ?8, "
+	    "  last_status = ?9, last_error = ?10, retired = ?11 "
+	    "WHERE name = ?1", &st) == -1)
+		return -1;
+	bind_text(st, 1, src->name);
+	bind_text(st, 2, src->url);
+	bind_text(st, 3, src->etag);
+	bind_text(st, 4, src->last_modified);
+	sqlite3_bind_int64(st, 5, src->next_poll);
+	sqlite3_bind_int64(st, 6, src->last_poll);
+	sqlite3_bind_int64(st, 7, src->last_success);
+	sqlite3_bind_int(st, 8, src->failures);
+	sqlite3_bind_int(st, 9, src->last_status);
+	bind_text(st, 10, src->last_error);
+	sqlite3_bind_int(st, 11, src->retired);
+	if (run(s, st, "save a source") == -1)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		free(s->error);
+		s->error = xasprintf("no source '%s' in '%s'", src->name, s->path);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_source_release(struct store_source *src)
+{
+	free(src->name);
+	free(src->url);
+	free(src->configured_url);
+	free(src->etag);
+	free(src->last_modified);
+	free(src->last_error);
+	memset(src, 0, sizeof(*src));
+}
+
+int
+store_fetch_log_add(struct store *s, const char *name, const struct store_fetch *f)
+{
+	sqlite3_stmt *st;
+
+	if (exec(s, "BEGIN IMMEDIATE", "begin a transaction") == -1)
+		return -1;
+	if (prepare(s, "INSERT INTO fetch_log (source, time, status, bytes, "
+	    "duration_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st) == -1)
+		goto rollback;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, f->time);
+	sqlite3_bind_int(st, 3, f->status);
+	sqlite3_bind_int64(st, 4, f->bytes);
+	sqlite3_bind_int(st, 5, f->duration_ms);
+	bind_text(st, 6, f->error);
+	if (run(s, st, "log a fetch") == -1)
+		goto rollback;
+	/* keep the log bounded: the newest rows of this source only */
+	if (prepare(s, "DELETE FROM fetch_log WHERE source = ?1 AND id <= "
+	    "(SELECT id FROM fetch_log WHERE source = ?1 ORDER BY id DESC "
+	    " LIMIT 1 OFFSET ?2)", &st) == -1)
+		goto rollback;
+	bind_text(st, 1, name);
+	sqlite3_bind_int(st, 2, STORE_FETCH_LOG_KEEP);
+	if (run(s, st, "trim the fetch log") == -1)
+		goto rollback;
+	return exec(s, "COMMIT", "commit a transaction");
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+store_fetch_log_count(struct store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (prepare(s, "SELECT count(*) FROM fetch_log WHERE source = ?1", &st) == -1)
+		return -1;
+	bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -1,0 +1,77 @@
+/*
+ * store: feedmill's state in SQLite (WAL), one database file in state_dir.
+ *
+ * The schema is versioned in PRAGMA user_version and migrated forward on
+ * open, each step in its own transaction; a database newer than this
+ * feedmill is refused rather than guessed at. This module holds the
+ * sources' HTTP state and a bounded fetch log; releases come with the
+ * dedup stage.
+ */
+#ifndef FEEDMILL_STORE_H
+#define FEEDMILL_STORE_H
+
+#include <stdint.h>
+
+#define STORE_FILE		"feedmill.db"
+/* Fetch log rows kept per source: enough for `status` and /healthz. */
+#define STORE_FETCH_LOG_KEEP	100
+/* A busy database is waited for this long before an error. */
+#define STORE_BUSY_MS		5000
+
+struct store;
+
+/* A source's state between polls. Strings are malloc'd (or NULL). */
+struct store_source {
+	char	*name;
+	char	*url;		/* where it is fetched now (after 301/308) */
+	char	*configured_url;/* as the configuration gave it */
+	char	*etag;		/* validators, exactly as the server sent them */
+	char	*last_modified;
+	int64_t	 next_poll;	/* unix seconds; 0 = as soon as possible */
+	int64_t	 last_poll;	/* 0 = never */
+	int64_t	 last_success;
+	int	 failures;	/* consecutive; 0 after a success */
+	int	 last_status;	/* HTTP status, 0 when none */
+	char	*last_error;
+	int	 retired;	/* 410 Gone: not polled again */
+};
+
+struct store_fetch {
+	int64_t		 time;
+	int		 status;
+	int64_t		 bytes;
+	int		 duration_ms;
+	const char	*error;	/* NULL on success */
+};
+
+/*
+ * Open (creating state_dir and the database if needed) and migrate. Returns
+ * 0, or -1 with *err a malloc'd message naming the file.
+ */
+int store_open(struct store **sp, const char *state_dir, char **err);
+void store_close(struct store *s);
+/* The schema version the database is at. */
+int store_schema_version(struct store *s);
+
+/*
+ * Make sure a configured source has a row. A new source gets one with
+ * next_poll 0 (poll at once); a known one keeps its schedule, unless its
+ * configured URL changed: then it starts afresh at the new URL. 0 or -1.
+ */
+int store_source_sync(struct store *s, const char *name, const char *configured_url);
+/* Read a source's row into out (release with store_source_release).
+ * 0, or -1 when there is none or on error. */
+int store_source_get(struct store *s, const char *name, struct store_source *out);
+/* Write back every field of src (matched by name). 0 or -1. */
+int store_source_save(struct store *s, const struct store_source *src);
+void store_source_release(struct store_source *src);
+
+/* Record a fetch; only the last STORE_FETCH_LOG_KEEP of a source stay. */
+int store_fetch_log_add(struct store *s, const char *name, const struct store_fetch *f);
+/* How many fetch log rows a source has (for tests and status). */
+int store_fetch_log_count(struct store *s, const char *name);
+
+/* The last error, "cannot ...: reason", for messages. */
+const char *store_error(const struct store *s);
+
+#endif
