@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -35,6 +37,9 @@ enum section_type { SECT_NONE, SECT_BAD, SECT_FEEDMILL, SECT_SOURCE, SECT_DIGEST
 struct loader {
 	struct conf		*c;
 	struct conf_errors	*errs;
+	int			 files;		/* read so far, includes too */
+	/* the files being read, outermost first, to refuse include loops */
+	struct { dev_t dev; ino_t ino; } open[CONF_MAX_INCLUDE_DEPTH + 1];
 };
 
 /* One file being read (includes nest: each has its own). */
@@ -63,8 +68,13 @@ conf_error(struct loader *ld, const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	struct conf_errors *e = ld->errs;
 
-	if (e->n >= MAX_ERRORS)
+	if (e->n > MAX_ERRORS)
 		return;
+	if (e->n == MAX_ERRORS) {
+		e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+		e->v[e->n++] = xasprintf("%s: more problems, not shown", file);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -607,11 +617,18 @@ load_file(struct loader *ld, const char *path, int depth, const char *from_file,
     int from_line)
 {
 	struct conf_file *f;
-	int r;
+	struct stat st;
+	int fd, r;
 
 	if (depth > CONF_MAX_INCLUDE_DEPTH) {
 		conf_error(ld, from_file, from_line, "includes nested deeper than %d "
 		    "(does a file include itself?)", CONF_MAX_INCLUDE_DEPTH);
+		return -1;
+	}
+	if (++ld->files > CONF_MAX_FILES) {
+		if (ld->files == CONF_MAX_FILES + 1)
+			conf_error(ld, from_file, from_line, "more than %d "
+			    "configuration files included", CONF_MAX_FILES);
 		return -1;
 	}
 	f = xcalloc(1, sizeof(*f));
@@ -619,15 +636,42 @@ load_file(struct loader *ld, const char *path, int depth, const char *from_file,
 	f->path = path;
 	f->depth = depth;
 	f->section = SECT_NONE;
-	if ((f->fp = fopen(path, "r")) == NULL) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
 		if (from_file != NULL)
 			conf_error(ld, from_file, from_line, "cannot read include '%s': %s",
 			    path, strerror(errno));
 		else
 			conf_error(ld, path, 0, "cannot read: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
 		free(f);
 		return -1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		/* a FIFO or a terminal would block the daemon's start */
+		if (from_file != NULL)
+			conf_error(ld, from_file, from_line, "include '%s' is not "
+			    "a regular file", path);
+		else
+			conf_error(ld, path, 0, "not a regular file");
+		close(fd);
+		free(f);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if ((f->fp = fdopen(fd, "r")) == NULL)
+		fatal("cannot read '%s'", path);
+	for (int i = 0; i < depth; i++)
+		if (ld->open[i].dev == st.st_dev && ld->open[i].ino == st.st_ino) {
+			conf_error(ld, from_file, from_line, "'%s' includes itself", path);
+			fclose(f->fp);
+			free(f);
+			return -1;
+		}
+	ld->open[depth].dev = st.st_dev;
+	ld->open[depth].ino = st.st_ino;
 	r = ini_parse_stream(read_line, f, on_key, f);
 	if (r > 0 && ld->errs->n == 0)
 		conf_error(ld, path, r, "syntax error");
@@ -663,8 +707,11 @@ check_whole(struct loader *ld)
 int
 conf_load(struct conf *c, const char *path, struct conf_errors *errs)
 {
-	struct loader ld = { c, errs };
+	struct loader ld;
 
+	memset(&ld, 0, sizeof(ld));
+	ld.c = c;
+	ld.errs = errs;
 	memset(c, 0, sizeof(*c));
 	memset(errs, 0, sizeof(*errs));
 	c->path = xstrdup(path);

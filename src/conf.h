@@ -19,6 +19,7 @@
 #define CONF_DEFAULT_PER_HOST	2
 #define CONF_DEFAULT_TRANSFERS	64
 #define CONF_MAX_INCLUDE_DEPTH	8
+#define CONF_MAX_FILES		256	/* a file including itself 9 times 8 deep */
 #define CONF_MAX_FILE_BYTES	(1024 * 1024)
 /* inih as Debian builds it reads 200-byte lines, newline and NUL included */
 #define CONF_MAX_LINE		198

@@ -31,8 +31,31 @@ ok $? "a line too long for the INI parser is an error at its line, not a truncat
 
 printf '[feedmill]\ninclude = loop.conf\n' >loop.conf
 "$FEEDMILL" check-config -c loop.conf 2>"$tmp/err" >/dev/null
-[ $? -eq 1 ] && grep -q "includes nested deeper than" "$tmp/err"
+[ $? -eq 1 ] && grep -q "^loop.conf:2: 'loop.conf' includes itself" "$tmp/err"
 ok $? "a file that includes itself is an error, not a hang" || show "$tmp/err"
+
+# nine files a level, each including all nine of the next, six levels
+# deep: 9^6 reads without a cap on the files a configuration may include
+for d in 0 1 2 3 4 5; do
+	mkdir -p "fan/L$d"
+	for i in 0 1 2 3 4 5 6 7 8; do
+		if [ $d -lt 5 ]; then
+			printf 'include = ../L%d/*.conf\n' $((d + 1)) >"fan/L$d/f$i.conf"
+		else
+			printf '; a leaf\n' >"fan/L$d/f$i.conf"
+		fi
+	done
+done
+printf '[feedmill]\ninclude = fan/L0/*.conf\n' >fanout.conf
+timeout 20 "$FEEDMILL" check-config -c fanout.conf >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "more than 256 configuration files included" "$tmp/err"
+ok $? "a fan of includes is cut off at 256 files, in bounded time" || show "$tmp/err"
+
+mkfifo fifo.conf
+printf '[feedmill]\ninclude = fifo.conf\n' >with-fifo.conf
+timeout 20 "$FEEDMILL" check-config -c with-fifo.conf >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "include 'fifo.conf' is not a regular file" "$tmp/err"
+ok $? "including a FIFO is an error, not a hang" || show "$tmp/err"
 
 "$FEEDMILL" check-config -c "$tmp/none.conf" 2>"$tmp/err" >/dev/null
 [ $? -eq 1 ] && grep -q "none.conf: cannot read: No such file or directory" "$tmp/err"
