@@ -95,6 +95,7 @@ struct capture {
 	int		 strip_wrapper;	/* Atom xhtml: drop the outer <div> */
 	size_t		 wrapper_depth;
 	int		 permalink;	/* guid isPermaLink */
+	int		 base64;	/* Atom 0.3 mode="base64" */
 	const char	*base;
 };
 

@@ -177,6 +177,7 @@ capture_start(struct parse *p, const struct tag *t, struct record *rec,
 	/* Atom text constructs: type (1.0), mode (0.3) */
 	type = parse_attr(atts, "type");
 	mode = parse_attr(atts, "mode");
+	p->cap.base64 = mode != NULL && strcmp(mode, "base64") == 0;
 	if ((type != NULL && (strcmp(type, "xhtml") == 0 ||
 	    strcmp(type, "application/xhtml+xml") == 0)) ||
 	    (mode != NULL && strcmp(mode, "xml") == 0)) {
@@ -277,6 +278,68 @@ capture_child_end(struct parse *p, const char *qname)
 }
 
 static int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = u[i] < 0x80 ? 1 : u[i] >= 0xC2 && u[i] <= 0xDF ? 2 :
+		    u[i] >= 0xE0 && u[i] <= 0xEF ? 3 : u[i] >= 0xF0 && u[i] <= 0xF4 ? 4 : 0;
+
+		if (n == 0 || i + n > len)
+			return 0;
+		for (size_t k = 1; k < n; k++)
+			if ((u[i + k] & 0xC0) != 0x80)
+				return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/*
+ * Atom 0.3 content with mode="base64": the decoded text, if it decodes to
+ * UTF-8 without NULs; else the value as given. Takes ownership of s.
+ */
+static char *
+base64_decoded(char *s)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = 0, o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	char *out = xmalloc(strlen(s) / 4 * 3 + 4);
+
+	for (const char *p = s; *p; p++) {
+		const char *pos;
+
+		if (isspace((unsigned char)*p))
+			continue;
+		if (*p == '=')
+			break;
+		if ((pos = strchr(alphabet, *p)) == NULL)
+			goto keep;
+		acc = (acc << 6) | (unsigned)(pos - alphabet);
+		bits += 6;
+		n++;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xFF);
+			if (out[o - 1] == '\0')
+				goto keep;
+		}
+	}
+	out[o] = '\0';
+	if (n == 0 || !utf8_valid(out, o))
+		goto keep;
+	free(s);
+	return out;
+keep:
+	free(out);
+	return s;
+}
+
+static int
 looks_like_web_link(const char *s)
 {
 	return strncasecmp(s, "http://", 7) == 0 ||
@@ -291,6 +354,8 @@ capture_end(struct parse *p)
 	char *value = trimmed_dup(buf_str(&p->text), p->text.len);
 
 	p->cap.active = 0;
+	if (p->cap.base64)
+		value = base64_decoded(value);
 	if (value[0] == '\0') {
 		free(value);
 		return;
