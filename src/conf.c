@@ -416,6 +416,17 @@ name_ok(const char *name)
 	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(name);
 }
 
+/* Report a section name already used by an earlier one of its kind. */
+static int
+duplicate(struct conf_file *f, const char *kind, const char *name,
+    const char *taken, const char *file, int line)
+{
+	if (strcmp(name, taken) != 0)
+		return 0;
+	FILE_ERROR(f, "duplicate %s '%s' (first at %s:%d)", kind, name, file, line);
+	return 1;
+}
+
 /* A "[...]" line: what follows belongs to this section. */
 static void
 begin_section(struct conf_file *f, const char *header)
@@ -444,11 +455,9 @@ begin_section(struct conf_file *f, const char *header)
 		}
 		if (source) {
 			for (size_t i = 0; i < c->nsources; i++)
-				if (strcmp(c->sources[i].name, name) == 0) {
-					FILE_ERROR(f, "duplicate source '%s' (first at %s:%d)",
-					    name, c->sources[i].file, c->sources[i].line);
+				if (duplicate(f, kind, name, c->sources[i].name,
+				    c->sources[i].file, c->sources[i].line))
 					return;
-				}
 			c->sources = xrealloc(c->sources, (c->nsources + 1) * sizeof(*c->sources));
 			memset(&c->sources[c->nsources], 0, sizeof(*c->sources));
 			c->sources[c->nsources].name = xstrdup(name);
@@ -458,11 +467,9 @@ begin_section(struct conf_file *f, const char *header)
 			f->section = SECT_SOURCE;
 		} else {
 			for (size_t i = 0; i < c->ndigests; i++)
-				if (strcmp(c->digests[i].name, name) == 0) {
-					FILE_ERROR(f, "duplicate digest '%s' (first at %s:%d)",
-					    name, c->digests[i].file, c->digests[i].line);
+				if (duplicate(f, kind, name, c->digests[i].name,
+				    c->digests[i].file, c->digests[i].line))
 					return;
-				}
 			c->digests = xrealloc(c->digests, (c->ndigests + 1) * sizeof(*c->digests));
 			memset(&c->digests[c->ndigests], 0, sizeof(*c->digests));
 			c->digests[c->ndigests].name = xstrdup(name);
