@@ -15,9 +15,15 @@
 
 enum log_level { LOG_LEVEL_WARN = 0, LOG_LEVEL_INFO = 1, LOG_LEVEL_DEBUG = 2 };
 
-/* Set the program name shown before each line and the most verbose level. */
+/*
+ * Set the program name shown before each line and the most verbose level.
+ * When stderr is the journal (JOURNAL_STREAM names it, as systemd sets it
+ * for a service), lines carry sd-daemon "<N>" priority prefixes instead of
+ * the program name, so journalctl -p filters them.
+ */
 void log_init(const char *progname, enum log_level level);
 enum log_level log_get_level(void);
+void log_set_level(enum log_level level);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -32,5 +38,14 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
  * "..." so a hostile value cannot forge or flood log lines. Returns out.
  */
 char *log_escape(char *out, size_t outsz, const char *text, size_t len);
+
+/*
+ * Format untrusted text as the value of a key=value pair: as it is when it
+ * is a plain token, else in double quotes with '"' and '\\' escaped;
+ * control characters become '?', long values are cut with "...". NULL gives
+ * "-". Returns out, always NUL-terminated.
+ */
+char *log_value(char *out, size_t outsz, const char *text);
+#define LOG_VALUE_MAX	256
 
 #endif
