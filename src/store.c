@@ -41,14 +41,28 @@ static const char *const migrations[] = {
 	"  error TEXT"
 	");"
 	"CREATE INDEX fetch_log_by_source ON fetch_log(source, id);",
+	/* 2: until when a server's Retry-After holds a source back */
+	"ALTER TABLE source ADD COLUMN retry_until INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
+/* Statements the daemon runs on every poll, prepared once. */
+enum stmt_id {
+	STMT_SOURCE_SYNC,
+	STMT_SOURCE_GET,
+	STMT_SOURCE_SAVE,
+	STMT_FETCH_LOG_ADD,
+	STMT_FETCH_LOG_TRIM,
+	STMT_FETCH_LOG_COUNT,
+	STMT_COUNT
+};
+
 struct store {
-	sqlite3	*db;
-	char	*path;
-	char	*error;
+	sqlite3		*db;
+	char		*path;
+	char		*error;
+	sqlite3_stmt	*stmts[STMT_COUNT];
 };
 
 static int
@@ -148,11 +162,45 @@ store_open(struct store **sp, const char *state_dir, char **err)
 	return 0;
 }
 
+int
+store_open_readonly(struct store **sp, const char *state_dir, char **err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct stat st;
+	int version;
+
+	*sp = NULL;
+	*err = NULL;
+	s->path = xasprintf("%s/%s", state_dir, STORE_FILE);
+	if (stat(s->path, &st) == -1) {
+		store_close(s);
+		return 1;
+	}
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*err = xasprintf("cannot open '%s': %s", s->path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (user_version(s, &version) == -1 || version != SCHEMA_VERSION) {
+		*err = s->error ? xstrdup(s->error) : xasprintf("'%s' has schema "
+		    "version %d, this feedmill reads %d", s->path, version, SCHEMA_VERSION);
+		store_close(s);
+		return -1;
+	}
+	*sp = s;
+	return 0;
+}
+
 void
 store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s->error);
@@ -174,11 +222,16 @@ store_error(const struct store *s)
 	return s->error ? s->error : "no error";
 }
 
+/* The cached statement id, prepared on first use, reset and unbound. */
 static int
-prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+prepare(struct store *s, enum stmt_id id, const char *sql, sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+	if (s->stmts[id] == NULL && sqlite3_prepare_v3(s->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK)
 		return fail(s, "prepare a statement");
+	*st = s->stmts[id];
+	sqlite3_reset(*st);
+	sqlite3_clear_bindings(*st);
 	return 0;
 }
 
@@ -191,13 +244,13 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
-/* Run a statement that returns no rows, then finalize it. */
+/* Run a cached statement that returns no rows. */
 static int
 run(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int r = sqlite3_step(st);
 
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r != SQLITE_DONE)
 		return fail(s, what);
 	return 0;
@@ -209,11 +262,11 @@ store_source_sync(struct store *s, const char *name, const char *configured_url)
 	sqlite3_stmt *st;
 
 	/* A new source is polled at once; a changed URL starts afresh. */
-	if (prepare(s,
+	if (prepare(s, STMT_SOURCE_SYNC,
 	    "INSERT INTO source (name, url, configured_url) VALUES (?1, ?2, ?2) "
 	    "ON CONFLICT (name) DO UPDATE SET url = ?2, configured_url = ?2, "
 	    "  etag = NULL, last_modified = NULL, next_poll = 0, failures = 0, "
-	    "  last_status = 0, last_error = NULL, retired = 0 "
+	    "  last_status = 0, last_error = NULL, retired = 0, retry_until = 0 "
 	    "WHERE configured_url != ?2", &st) == -1)
 		return -1;
 	bind_text(st, 1, name);
@@ -236,10 +289,10 @@ store_source_get(struct store *s, const char *name, struct store_source *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (prepare(s,
+	if (prepare(s, STMT_SOURCE_GET,
 	    "SELECT name, url, configured_url, etag, last_modified, next_poll, "
-	    "  last_poll, last_success, failures, last_status, last_error, retired "
-	    "FROM source WHERE name = ?1", &st) == -1)
+	    "  last_poll, last_success, failures, last_status, last_error, retired, "
+	    "  retry_until FROM source WHERE name = ?1", &st) == -1)
 		return -1;
 	bind_text(st, 1, name);
 	r = sqlite3_step(st);
@@ -256,8 +309,9 @@ store_source_get(struct store *s, const char *name, struct store_source *out)
 		out->last_status = sqlite3_column_int(st, 9);
 		out->last_error = column_text(st, 10);
 		out->retired = sqlite3_column_int(st, 11);
+		out->retry_until = sqlite3_column_int64(st, 12);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
@@ -272,10 +326,10 @@ store_source_save(struct store *s, const struct store_source *src)
 {
 	sqlite3_stmt *st;
 
-	if (prepare(s,
+	if (prepare(s, STMT_SOURCE_SAVE,
 	    "UPDATE source SET url = ?2, etag = ?3, last_modified = ?4, "
 	    "  next_poll = ?5, last_poll = ?6, last_success = ?7, failures = ?8, "
-	    "  last_status = ?9, last_error = ?10, retired = ?11 "
+	    "  last_status = ?9, last_error = ?10, retired = ?11, retry_until = ?12 "
 	    "WHERE name = ?1", &st) == -1)
 		return -1;
 	bind_text(st, 1, src->name);
@@ -289,6 +343,7 @@ store_source_save(struct store *s, const struct store_source *src)
 	sqlite3_bind_int(st, 9, src->last_status);
 	bind_text(st, 10, src->last_error);
 	sqlite3_bind_int(st, 11, src->retired);
+	sqlite3_bind_int64(st, 12, src->retry_until);
 	if (run(s, st, "save a source") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) != 1) {
@@ -316,9 +371,10 @@ store_fetch_log_add(struct store *s, const char *name, const struct store_fetch 
 {
 	sqlite3_stmt *st;
 
-	if (exec(s, "BEGIN IMMEDIATE", "begin a transaction") == -1)
+	/* a savepoint, so that this nests inside a batch of the caller's */
+	if (exec(s, "SAVEPOINT fetch_log", "begin a transaction") == -1)
 		return -1;
-	if (prepare(s, "INSERT INTO fetch_log (source, time, status, bytes, "
+	if (prepare(s, STMT_FETCH_LOG_ADD, "INSERT INTO fetch_log (source, time, status, bytes, "
 	    "duration_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st) == -1)
 		goto rollback;
 	bind_text(st, 1, name);
@@ -330,7 +386,7 @@ store_fetch_log_add(struct store *s, const char *name, const struct store_fetch 
 	if (run(s, st, "log a fetch") == -1)
 		goto rollback;
 	/* keep the log bounded: the newest rows of this source only */
-	if (prepare(s, "DELETE FROM fetch_log WHERE source = ?1 AND id <= "
+	if (prepare(s, STMT_FETCH_LOG_TRIM, "DELETE FROM fetch_log WHERE source = ?1 AND id <= "
 	    "(SELECT id FROM fetch_log WHERE source = ?1 ORDER BY id DESC "
 	    " LIMIT 1 OFFSET ?2)", &st) == -1)
 		goto rollback;
@@ -338,10 +394,36 @@ store_fetch_log_add(struct store *s, const char *name, const struct store_fetch 
 	sqlite3_bind_int(st, 2, STORE_FETCH_LOG_KEEP);
 	if (run(s, st, "trim the fetch log") == -1)
 		goto rollback;
-	return exec(s, "COMMIT", "commit a transaction");
+	return exec(s, "RELEASE fetch_log", "commit a transaction");
 rollback:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "ROLLBACK TO fetch_log; RELEASE fetch_log", NULL, NULL, NULL);
 	return -1;
+}
+
+int
+store_begin(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	return exec(s, "BEGIN IMMEDIATE", "begin a transaction");
+}
+
+int
+store_commit(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	if (exec(s, "COMMIT", "commit a transaction") == -1) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_in_transaction(const struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
 }
 
 int
@@ -350,11 +432,11 @@ store_fetch_log_count(struct store *s, const char *name)
 	sqlite3_stmt *st;
 	int n = -1;
 
-	if (prepare(s, "SELECT count(*) FROM fetch_log WHERE source = ?1", &st) == -1)
+	if (prepare(s, STMT_FETCH_LOG_COUNT, "SELECT count(*) FROM fetch_log WHERE source = ?1", &st) == -1)
 		return -1;
 	bind_text(st, 1, name);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return n;
 }

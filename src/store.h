@@ -34,6 +34,7 @@ struct store_source {
 	int	 last_status;	/* HTTP status, 0 when none */
 	char	*last_error;
 	int	 retired;	/* 410 Gone: not polled again */
+	int64_t	 retry_until;	/* a server's Retry-After: not before this */
 };
 
 struct store_fetch {
@@ -49,6 +50,12 @@ struct store_fetch {
  * 0, or -1 with *err a malloc'd message naming the file.
  */
 int store_open(struct store **sp, const char *state_dir, char **err);
+/*
+ * Open an existing database to read it only (check-config, status): no
+ * directory or file is created and nothing is migrated. 0; 1 when there is
+ * no database yet; -1 with *err.
+ */
+int store_open_readonly(struct store **sp, const char *state_dir, char **err);
 void store_close(struct store *s);
 /* The schema version the database is at. */
 int store_schema_version(struct store *s);
@@ -70,6 +77,16 @@ void store_source_release(struct store_source *src);
 int store_fetch_log_add(struct store *s, const char *name, const struct store_fetch *f);
 /* How many fetch log rows a source has (for tests and status). */
 int store_fetch_log_count(struct store *s, const char *name);
+
+/*
+ * Batching: the daemon opens a transaction when it first writes and commits
+ * it once per loop iteration, so ten thousand polls do not cost ten
+ * thousand commits. Both are no-ops when there is nothing to do; a failed
+ * commit rolls back. 0 or -1.
+ */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_in_transaction(const struct store *s);
 
 /* The last error, "cannot ...: reason", for messages. */
 const char *store_error(const struct store *s);

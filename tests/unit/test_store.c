@@ -38,7 +38,7 @@ main(void)
 	db = xasprintf("%s/state", dir);
 
 	tap_is_int(store_open(&s, db, &err), 0, "a new state directory and database open");
-	tap_is_int(store_schema_version(s), 1, "the schema is migrated to version 1");
+	tap_is_int(store_schema_version(s), 2, "the schema is migrated to version 2");
 
 	tap_is_int(store_source_sync(s, "press", "https://example.org/rss"), 0,
 	    "a configured source gets a row");
@@ -56,6 +56,7 @@ main(void)
 	src.failures = 3;
 	src.last_status = 503;
 	src.last_error = xstrdup("HTTP 503");
+	src.retry_until = 1799999999;
 	tap_is_int(store_source_save(s, &src), 0, "its state is saved");
 	store_source_release(&src);
 	tap_ok(exists(db, STORE_FILE "-wal"), "the database runs in WAL mode");
@@ -65,7 +66,8 @@ main(void)
 	store_source_sync(s, "press", "https://example.org/rss");
 	store_source_get(s, "press", &src);
 	tap_ok(src.next_poll == 1800000000 && src.failures == 3 &&
-	    src.last_status == 503 && strcmp(src.last_error, "HTTP 503") == 0,
+	    src.last_status == 503 && strcmp(src.last_error, "HTTP 503") == 0 &&
+	    src.retry_until == 1799999999,
 	    "a known source keeps its schedule and error streak across a restart");
 	tap_is_str(src.etag, "W/\"5e1a-abc\"", "the ETag comes back exactly as received");
 	tap_is_str(src.last_modified, "Sun, 29 Nov 2026 07:00:00 GMT",
@@ -98,7 +100,56 @@ main(void)
 	}
 	tap_is_int(store_fetch_log_count(s, "press"), STORE_FETCH_LOG_KEEP,
 	    "the fetch log keeps only the newest rows of a source");
+
+	/* a batch: committed together, or lost together if never committed */
+	tap_is_int(store_begin(s), 0, "a batch begins");
+	tap_is_int(store_begin(s), 0, "beginning again inside it is harmless");
+	store_source_sync(s, "batched", "https://example.org/b");
+	store_fetch_log_add(s, "batched", &f);
+	tap_ok(store_in_transaction(s), "the fetch log nests inside the batch");
+	tap_is_int(store_commit(s), 0, "the batch commits");
+	tap_ok(!store_in_transaction(s), "and is closed");
+	tap_is_int(store_commit(s), 0, "committing with nothing open is harmless");
+	store_begin(s);
+	store_source_sync(s, "uncommitted", "https://example.org/u");
 	store_close(s);
+	store_open(&s, db, &err);
+	tap_is_int(store_source_get(s, "batched", &src), 0, "a committed batch survives a restart");
+	store_source_release(&src);
+	tap_is_int(store_source_get(s, "uncommitted", &src), -1,
+	    "an uncommitted one is rolled back, not half-kept");
+	store_close(s);
+
+	/* a database written by the first schema is migrated, rows kept */
+	{
+		char *old = xasprintf("%s/v1", dir), *path = xasprintf("%s/%s", old, STORE_FILE);
+
+		mkdir(old, 0700);
+		sqlite3_open(path, &raw);
+		sqlite3_exec(raw, "CREATE TABLE source (name TEXT PRIMARY KEY, url TEXT NOT NULL,"
+		    " configured_url TEXT NOT NULL, etag TEXT, last_modified TEXT,"
+		    " next_poll INTEGER NOT NULL DEFAULT 0, last_poll INTEGER NOT NULL DEFAULT 0,"
+		    " last_success INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+		    " last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+		    " retired INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+		    "CREATE TABLE fetch_log (id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
+		    " time INTEGER NOT NULL, status INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+		    " duration_ms INTEGER NOT NULL, error TEXT);"
+		    "CREATE INDEX fetch_log_by_source ON fetch_log(source, id);"
+		    "INSERT INTO source (name, url, configured_url, etag, next_poll) VALUES"
+		    " ('old', 'https://example.org/o', 'https://example.org/o', '\"e1\"', 1234);"
+		    "PRAGMA user_version = 1;", NULL, NULL, NULL);
+		sqlite3_close(raw);
+		tap_is_int(store_open(&s, old, &err), 0, "a version 1 database opens");
+		tap_is_int(store_schema_version(s), 2, "and is migrated to version 2");
+		tap_ok(store_source_get(s, "old", &src) == 0 && src.next_poll == 1234 &&
+		    src.etag != NULL && strcmp(src.etag, "\"e1\"") == 0 && src.retry_until == 0,
+		    "its sources keep their state through the migration");
+		store_source_release(&src);
+		store_close(s);
+		free(old);
+		free(path);
+	}
 
 	/* a database from a newer feedmill is not touched */
 	{
