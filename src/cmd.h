@@ -11,6 +11,10 @@
 int cmd_parse(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_import_opml(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* sysconfdir/feedmill/feedmill.conf */
+const char *cmd_default_config(void);
 
 /* The -c FILE option (default: sysconfdir/feedmill/feedmill.conf); *next is
  * the index of the first argument after the options. */

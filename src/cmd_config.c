@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "store.h"
 #include "log.h"
 #include "opml.h"
 #include "xmalloc.h"
@@ -26,9 +27,15 @@
 #define MAX_NAME_CHARS 48
 
 const char *
+cmd_default_config(void)
+{
+	return DEFAULT_CONF;
+}
+
+const char *
 cmd_config_path(int argc, char **argv, int *next)
 {
-	const char *path = DEFAULT_CONF;
+	const char *path = cmd_default_config();
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -39,6 +46,38 @@ cmd_config_path(int argc, char **argv, int *next)
 	}
 	*next = i;
 	return path;
+}
+
+/*
+ * Sources the daemon retired after a 410 are not a configuration error,
+ * but the one who edits the file needs to know they are no longer polled.
+ */
+static void
+report_retired(const struct conf *c)
+{
+	struct store *s;
+	char *err;
+	int r = store_open_readonly(&s, c->state_dir, &err);
+
+	if (r == 1)
+		return;
+	if (r == -1) {
+		fprintf(stderr, "%s: warning: %s\n", c->path, err);
+		free(err);
+		return;
+	}
+	for (size_t i = 0; i < c->nsources; i++) {
+		struct store_source st;
+
+		if (store_source_get(s, c->sources[i].name, &st) == -1)
+			continue;
+		if (st.retired && strcmp(st.configured_url, c->sources[i].url) == 0)
+			printf("%s:%d: source '%s' is retired: its server answered "
+			    "410 Gone; change its url to poll it again\n",
+			    c->sources[i].file, c->sources[i].line, st.name);
+		store_source_release(&st);
+	}
+	store_close(s);
 }
 
 int
@@ -57,6 +96,7 @@ cmd_check_config(int argc, char **argv)
 	if (conf_load(&c, path, &errs) == 0) {
 		printf("%s: ok, %zu source%s, %zu digest%s\n", path, c.nsources,
 		    c.nsources == 1 ? "" : "s", c.ndigests, c.ndigests == 1 ? "" : "s");
+		report_retired(&c);
 		status = 0;
 	} else {
 		for (size_t i = 0; i < errs.n; i++)

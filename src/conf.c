@@ -247,6 +247,17 @@ timezone_ok(const char *tz)
 /* ---- keys ---- */
 
 static void
+set_timeout(struct conf_file *f, int64_t *dst, const char *key, const char *v)
+{
+	int64_t secs;
+
+	if (conf_parse_duration(v, &secs) == -1 || secs < 1 || secs > CONF_MAX_TIMEOUT)
+		FILE_ERROR(f, "'%s' must be a duration from 1s to 10m, not '%s'", key, v);
+	else
+		*dst = secs;
+}
+
+static void
 set_interval(struct conf_file *f, int64_t *dst, const char *key, const char *v)
 {
 	int64_t secs;
@@ -325,6 +336,10 @@ feedmill_key(struct conf_file *f, const char *key, const char *v)
 		set_int(f, &c->max_per_host, key, v, 1, MAX_PER_HOST_LIMIT);
 	} else if (strcmp(key, "max_transfers") == 0) {
 		set_int(f, &c->max_transfers, key, v, 1, MAX_TRANSFERS_LIMIT);
+	} else if (strcmp(key, "timeout") == 0) {
+		set_timeout(f, &c->timeout, key, v);
+	} else if (strcmp(key, "connect_timeout") == 0) {
+		set_timeout(f, &c->connect_timeout, key, v);
 	} else {
 		FILE_ERROR(f, "unknown key '%s' in [feedmill]", key);
 	}
@@ -731,6 +746,8 @@ conf_load(struct conf *c, const char *path, struct conf_errors *errs)
 	c->max_body = CONF_DEFAULT_MAX_BODY;
 	c->max_per_host = CONF_DEFAULT_PER_HOST;
 	c->max_transfers = CONF_DEFAULT_TRANSFERS;
+	c->timeout = CONF_DEFAULT_TIMEOUT;
+	c->connect_timeout = CONF_DEFAULT_CONNECT_TIMEOUT;
 	if (load_file(&ld, path, 0, NULL, 0) == 0)
 		check_whole(&ld);
 	return errs->n == 0 ? 0 : -1;

@@ -18,6 +18,9 @@
 #define CONF_DEFAULT_MAX_BODY	(16u * 1024 * 1024)
 #define CONF_DEFAULT_PER_HOST	2
 #define CONF_DEFAULT_TRANSFERS	64
+#define CONF_DEFAULT_TIMEOUT	60		/* a whole transfer, seconds */
+#define CONF_DEFAULT_CONNECT_TIMEOUT 10
+#define CONF_MAX_TIMEOUT	600
 #define CONF_MAX_INCLUDE_DEPTH	8
 #define CONF_MAX_FILES		256	/* a file including itself 9 times 8 deep */
 #define CONF_MAX_FILE_BYTES	(1024 * 1024)
@@ -59,6 +62,8 @@ struct conf {
 	size_t		 max_body;
 	int		 max_per_host;
 	int		 max_transfers;
+	int64_t		 timeout;	/* seconds for a whole transfer */
+	int64_t		 connect_timeout;
 	char		*smtp_url;
 	char		*smtp_from;
 	struct conf_source *sources;

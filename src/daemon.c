@@ -1,0 +1,766 @@
+#include "config.h"
+
+#include <signal.h>
+#include <sys/queue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "fetch.h"
+#include "log.h"
+#include "parse.h"
+#include "sched.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct daemon;
+
+/* A configured source at run time. */
+struct source {
+	struct daemon		*d;
+	char			*name;
+	char			*configured_url;
+	int64_t			 interval;
+	struct store_source	 st;	/* mirror of its row */
+	struct sched_item	 item;
+	ev_timer		 timer;
+	struct fetch		*fetch;
+	struct parse		*parse;
+	char			 body_error[256];
+	/* set by a reload while a transfer runs; applied when it ends */
+	int			 removed;
+	char			*pending_url;
+	int64_t			 pending_interval;
+	LIST_ENTRY(source)	 orphan_link;	/* while removed and running */
+};
+
+struct daemon {
+	struct ev_loop		*loop;
+	struct conf		 conf;
+	struct store		*store;
+	struct fetcher		*fetcher;
+	struct sched		 sched;
+	struct source		**sources;	/* sorted by name */
+	size_t			 nsources;
+	/* removed by a reload, transfer still running: freed when it ends */
+	LIST_HEAD(, source)	 orphans;
+	ev_signal		 sighup, sigterm, sigint, sigusr1;
+	ev_prepare		 commit;	/* end of each loop iteration */
+	int			 once;
+	int			 stopping;
+	int			 status;
+	int64_t			 clock_offset;
+	uint64_t		 rng;
+};
+
+static void source_schedule(struct source *src, int64_t delay);
+static void dispatch(struct daemon *d);
+
+const char *
+daemon_user_agent(void)
+{
+	return PACKAGE_NAME "/" PACKAGE_VERSION " (+" PACKAGE_URL ")";
+}
+
+static int64_t
+now(const struct daemon *d)
+{
+	return (int64_t)time(NULL) + d->clock_offset;
+}
+
+/* A uniform number in [0, 1) for jitter: xorshift64*, seeded per process. */
+static double
+uniform(struct daemon *d)
+{
+	d->rng ^= d->rng >> 12;
+	d->rng ^= d->rng << 25;
+	d->rng ^= d->rng >> 27;
+	return (double)((d->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* "2h5m", "45s": for log lines a human reads. */
+static const char *
+fmt_duration(char *buf, size_t sz, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400 && s % 3600 == 0)
+		snprintf(buf, sz, "%lldd%lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, sz, "%lldh%lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, sz, "%lldm%llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(buf, sz, "%llds", (long long)s);
+	return buf;
+}
+
+/* ---- storing ---- */
+
+/* A write failed: the database is the one thing we cannot poll around. */
+static void
+store_failed(struct daemon *d)
+{
+	log_warnx("event=store-error error=%s", store_error(d->store));
+}
+
+static void
+save_source(struct daemon *d, struct source *src, const struct store_fetch *f)
+{
+	if (store_begin(d->store) == -1 ||
+	    store_source_save(d->store, &src->st) == -1 ||
+	    (f != NULL && store_fetch_log_add(d->store, src->name, f) == -1))
+		store_failed(d);
+}
+
+/* Before the loop sleeps: commit what this iteration wrote. */
+static void
+commit_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (store_in_transaction(d->store) && store_commit(d->store) == -1)
+		store_failed(d);
+}
+
+/* ---- sources ---- */
+
+static int
+source_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct source *const *)a)->name, (*(struct source *const *)b)->name);
+}
+
+static struct source *
+find_source(struct daemon *d, const char *name)
+{
+	struct source key = { .name = (char *)(uintptr_t)name }, *kp = &key, **r;
+
+	if (d->nsources == 0)
+		return NULL;
+	r = bsearch(&kp, d->sources, d->nsources, sizeof(*d->sources), source_cmp);
+	return r ? *r : NULL;
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct source *src = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_debug("event=due source=%s", src->name);
+	sched_enqueue(&src->d->sched, &src->item);
+	dispatch(src->d);
+}
+
+static void
+source_schedule(struct source *src, int64_t delay)
+{
+	ev_timer_stop(src->d->loop, &src->timer);
+	if (src->st.retired || src->d->once || src->d->stopping)
+		return;
+	ev_timer_set(&src->timer, (double)delay, 0.);
+	ev_timer_start(src->d->loop, &src->timer);
+}
+
+/* Read the source's row, after making sure it has one for its URL. */
+static int
+source_load(struct daemon *d, struct source *src)
+{
+	store_source_release(&src->st);
+	if (store_begin(d->store) == -1 ||
+	    store_source_sync(d->store, src->name, src->configured_url) == -1 ||
+	    store_source_get(d->store, src->name, &src->st) == -1) {
+		store_failed(d);
+		return -1;
+	}
+	sched_item_set_host(&d->sched, &src->item, src->st.url);
+	return 0;
+}
+
+/* Whether a server's Retry-After still holds the source back. */
+static int
+held_by_server(const struct daemon *d, const struct source *src)
+{
+	return src->st.retry_until > now(d);
+}
+
+/* Put a loaded source on its schedule: resume, or in --once queue it. */
+static void
+source_start(struct daemon *d, struct source *src)
+{
+	char when[32], v[LOG_VALUE_MAX];
+
+	if (src->st.retired) {
+		log_info("event=retired source=%s status=%d url=%s "
+		    "note=\"gone (HTTP 410), not polled; change its url to poll again\"",
+		    src->name, src->st.last_status, log_value(v, sizeof(v), src->st.url));
+		return;
+	}
+	if (d->once) {
+		if (held_by_server(d, src)) {
+			log_info("event=skipped source=%s reason=retry-after wait=%s",
+			    src->name, fmt_duration(when, sizeof(when),
+			    src->st.retry_until - now(d)));
+			return;
+		}
+		sched_enqueue(&d->sched, &src->item);
+		return;
+	}
+	int64_t delay = sched_resume_delay(now(d), src->st.next_poll, src->interval, uniform(d));
+
+	log_debug("event=scheduled source=%s next=%s", src->name,
+	    fmt_duration(when, sizeof(when), delay));
+	source_schedule(src, delay);
+}
+
+static struct source *
+source_new(struct daemon *d, const struct conf_source *cs)
+{
+	struct source *src = xcalloc(1, sizeof(*src));
+
+	src->d = d;
+	src->name = xstrdup(cs->name);
+	src->configured_url = xstrdup(cs->url);
+	src->interval = conf_source_interval(&d->conf, cs);
+	src->item.owner = src;
+	ev_timer_init(&src->timer, timer_cb, 0., 0.);
+	src->timer.data = src;
+	return src;
+}
+
+static void
+source_free(struct daemon *d, struct source *src)
+{
+	ev_timer_stop(d->loop, &src->timer);
+	sched_dequeue(&d->sched, &src->item);
+	if (src->fetch != NULL) {
+		fetch_cancel(src->fetch);
+		sched_done(&d->sched, &src->item);
+	}
+	parse_free(src->parse);
+	store_source_release(&src->st);
+	free(src->name);
+	free(src->configured_url);
+	free(src->pending_url);
+	free(src);
+}
+
+/* ---- polling ---- */
+
+static void
+on_entry(const struct feed_entry *e, void *arg)
+{
+	/* Releases (normalise, dedup, store) take entries from here on. */
+	(void)e;
+	(void)arg;
+}
+
+static const char *
+on_body(void *arg, const char *data, size_t len)
+{
+	struct source *src = arg;
+
+	if (src->parse == NULL) {
+		src->parse = parse_new(src->name, fetch_url(src->fetch), on_entry, src);
+		parse_set_max_bytes(src->parse, src->d->conf.max_body);
+	}
+	if (parse_chunk(src->parse, data, len) == -1) {
+		/* no point reading the rest of a document known to be bad */
+		snprintf(src->body_error, sizeof(src->body_error), "not a feed: %s",
+		    parse_error(src->parse));
+		return src->body_error;
+	}
+	return NULL;
+}
+
+/* Apply configuration that a reload left waiting for a transfer to end;
+ * 1 if the URL changed (the source then starts afresh). */
+static int
+apply_pending(struct daemon *d, struct source *src)
+{
+	int moved = 0;
+
+	if (src->pending_url != NULL) {
+		moved = 1;
+		free(src->configured_url);
+		src->configured_url = src->pending_url;
+		src->pending_url = NULL;
+		if (source_load(d, src) == 0)
+			log_info("event=changed source=%s note=\"new url, starting afresh\"",
+			    src->name);
+	}
+	if (src->pending_interval > 0) {
+		src->interval = src->pending_interval;
+		src->pending_interval = 0;
+	}
+	return moved;
+}
+
+static void
+on_done(void *arg, const struct fetch_result *r)
+{
+	struct source *src = arg;
+	struct daemon *d = src->d;
+	struct store_source *st = &src->st;
+	struct store_fetch log;
+	const char *error = r->error;
+	int64_t t = now(d), retry_after = 0, delay;
+	int ok = 0, unchanged = 0;
+	size_t entries = 0;
+	char ev[LOG_VALUE_MAX], uv[LOG_VALUE_MAX], when[32];
+
+	src->fetch = NULL;
+	sched_done(&d->sched, &src->item);
+
+	if (error == NULL && (r->status == 0 || (r->status >= 200 && r->status < 300))) {
+		/* a body arrived: it must be a feed, an empty one included */
+		if (src->parse == NULL)
+			src->parse = parse_new(src->name, r->effective_url, on_entry, src);
+		if (parse_finish(src->parse) == -1) {
+			snprintf(src->body_error, sizeof(src->body_error),
+			    "not a feed: %s", parse_error(src->parse));
+			error = src->body_error;
+		} else {
+			ok = 1;
+			entries = parse_entry_count(src->parse);
+		}
+	} else if (error == NULL && r->status == 304) {
+		ok = unchanged = 1;
+	} else if (error == NULL) {
+		snprintf(src->body_error, sizeof(src->body_error), "HTTP %d", r->status);
+		error = src->body_error;
+		if (r->status == 429 || r->status == 503)
+			retry_after = r->retry_after;
+	}
+	parse_free(src->parse);
+	src->parse = NULL;
+
+	st->last_poll = t;
+	st->last_status = r->status;
+	if (ok) {
+		/* Validators as the server sent them; a 304 may omit them. */
+		if (!unchanged || r->etag != NULL) {
+			free(st->etag);
+			st->etag = r->etag ? xstrdup(r->etag) : NULL;
+		}
+		if (!unchanged || r->last_modified != NULL) {
+			free(st->last_modified);
+			st->last_modified = r->last_modified ? xstrdup(r->last_modified) : NULL;
+		}
+		if (r->moved_to != NULL && strcmp(r->moved_to, st->url) != 0) {
+			log_info("event=moved source=%s from=%s to=%s note=\"permanent redirect, url updated\"",
+			    src->name, log_value(ev, sizeof(ev), st->url),
+			    log_value(uv, sizeof(uv), r->moved_to));
+			free(st->url);
+			st->url = xstrdup(r->moved_to);
+			sched_item_set_host(&d->sched, &src->item, st->url);
+		}
+		st->failures = 0;
+		st->last_success = t;
+		free(st->last_error);
+		st->last_error = NULL;
+	} else if (error != NULL && r->status == 410) {
+		st->retired = 1;
+		st->failures++;
+		free(st->last_error);
+		st->last_error = xstrdup("HTTP 410 Gone: retired");
+	} else {
+		st->failures++;
+		free(st->last_error);
+		st->last_error = xstrdup(error);
+	}
+	delay = sched_delay(src->interval, st->failures, retry_after, uniform(d));
+	st->next_poll = t + delay;
+	if (retry_after > SCHED_MAX_RETRY_AFTER)
+		retry_after = SCHED_MAX_RETRY_AFTER;
+	st->retry_until = retry_after > 0 ? t + retry_after : 0;
+
+	memset(&log, 0, sizeof(log));
+	log.time = t;
+	log.status = r->status;
+	log.bytes = r->bytes;
+	log.duration_ms = (int)r->duration_ms;
+	log.error = ok ? NULL : st->last_error;
+	save_source(d, src, &log);
+
+	if (st->retired)
+		log_warnx("event=retired source=%s status=410 url=%s note=\"gone, not polled again\"",
+		    src->name, log_value(uv, sizeof(uv), st->url));
+	else if (unchanged)
+		log_info("event=unchanged source=%s status=304 ms=%lld next=%s",
+		    src->name, (long long)r->duration_ms, fmt_duration(when, sizeof(when), delay));
+	else if (ok)
+		log_info("event=fetched source=%s status=%d bytes=%lld entries=%zu ms=%lld next=%s",
+		    src->name, r->status, (long long)r->bytes, entries,
+		    (long long)r->duration_ms, fmt_duration(when, sizeof(when), delay));
+	else
+		log_warnx("event=failed source=%s status=%d error=%s failures=%d%s%s next=%s",
+		    src->name, r->status, log_value(ev, sizeof(ev), error), st->failures,
+		    retry_after > 0 ? " retry_after=" : "",
+		    retry_after > 0 ? fmt_duration(uv, sizeof(uv), retry_after) : "",
+		    fmt_duration(when, sizeof(when), delay));
+
+	if (src->removed) {
+		LIST_REMOVE(src, orphan_link);
+		source_free(d, src);
+	} else if (apply_pending(d, src))
+		source_schedule(src, 0);
+	else
+		source_schedule(src, st->next_poll - t);
+	dispatch(d);
+}
+
+static void
+poll_start(struct daemon *d, struct source *src)
+{
+	struct fetch_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.url = src->st.url;
+	o.etag = src->st.etag;
+	o.last_modified = src->st.last_modified;
+	o.max_body = d->conf.max_body;
+	o.connect_timeout = (long)d->conf.connect_timeout;
+	o.timeout = (long)d->conf.timeout;
+	src->body_error[0] = '\0';
+	ev_timer_stop(d->loop, &src->timer);
+	log_debug("event=poll source=%s url=%s", src->name, src->st.url);
+	src->fetch = fetch_start(d->fetcher, &o, on_body, on_done, src);
+	if (src->fetch == NULL) {
+		/* libcurl refused the URL itself: record it like any failure */
+		struct fetch_result r = { .error = "the URL cannot be fetched" };
+
+		on_done(src, &r);
+	}
+}
+
+static void
+dispatch(struct daemon *d)
+{
+	struct sched_item *it;
+
+	if (d->stopping)
+		return;
+	while ((it = sched_next(&d->sched)) != NULL)
+		poll_start(d, it->owner);
+	if (d->once && d->sched.active == 0 && d->sched.waiting == 0)
+		ev_break(d->loop, EVBREAK_ALL);
+}
+
+/* ---- configuration ---- */
+
+static void
+log_conf_errors(const struct conf_errors *errs, const char *during)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		log_warnx("%s%s", during, errs->v[i]);
+}
+
+/* Build d->sources from d->conf and load their rows (at start). */
+static int
+sources_from_conf(struct daemon *d)
+{
+	d->nsources = d->conf.nsources;
+	d->sources = xcalloc(d->nsources ? d->nsources : 1, sizeof(*d->sources));
+	for (size_t i = 0; i < d->nsources; i++)
+		d->sources[i] = source_new(d, &d->conf.sources[i]);
+	qsort(d->sources, d->nsources, sizeof(*d->sources), source_cmp);
+	for (size_t i = 0; i < d->nsources; i++)
+		if (source_load(d, d->sources[i]) == -1)
+			return -1;
+	if (store_commit(d->store) == -1) {
+		store_failed(d);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct conf c;
+	struct conf_errors errs;
+	struct source **next;
+	size_t n, added = 0, changed = 0, removed = 0;
+
+	log_info("event=reload path=%s", d->conf.path);
+	if (conf_load(&c, d->conf.path, &errs) == -1) {
+		log_conf_errors(&errs, "reload: ");
+		log_warnx("event=reload result=rejected errors=%zu note=\"keeping the running configuration\"",
+		    errs.n);
+		conf_errors_release(&errs);
+		conf_release(&c);
+		return;
+	}
+	conf_errors_release(&errs);
+	if (strcmp(c.state_dir, d->conf.state_dir) != 0)
+		log_warnx("event=reload note=\"state_dir changes take effect at the next start\"");
+
+	n = c.nsources;
+	next = xcalloc(n ? n : 1, sizeof(*next));
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_source *cs = &c.sources[i];
+		struct source *src = find_source(d, cs->name);
+		int64_t interval = conf_source_interval(&c, cs);
+
+		if (src == NULL) {
+			src = source_new(d, cs);
+			src->interval = interval;
+			src->removed = -1;	/* marks it new, below */
+			added++;
+		} else if (strcmp(src->configured_url, cs->url) != 0 ||
+		    src->interval != interval) {
+			changed++;
+			if (src->fetch != NULL) {
+				/* the transfer runs on; its end applies these */
+				if (strcmp(src->configured_url, cs->url) != 0) {
+					free(src->pending_url);
+					src->pending_url = xstrdup(cs->url);
+				}
+				src->pending_interval = interval;
+			} else if (strcmp(src->configured_url, cs->url) != 0) {
+				free(src->configured_url);
+				src->configured_url = xstrdup(cs->url);
+				src->interval = interval;
+				sched_dequeue(&d->sched, &src->item);
+				if (source_load(d, src) == 0)
+					src->removed = -2;	/* restart below */
+			} else {
+				/* same URL: keep the last poll, move the next */
+				src->interval = interval;
+				if (src->st.last_poll > 0 && !src->item.queued && src->st.failures == 0) {
+					src->st.next_poll = src->st.last_poll +
+					    sched_jitter(interval, uniform(d));
+					save_source(d, src, NULL);
+					source_schedule(src, src->st.next_poll > now(d) ?
+					    src->st.next_poll - now(d) : 0);
+				}
+			}
+		}
+		next[i] = src;
+	}
+	/* whatever is not in the new file goes */
+	for (size_t i = 0; i < d->nsources; i++) {
+		struct source *src = d->sources[i];
+		int kept = 0;
+
+		for (size_t j = 0; j < n && !kept; j++)
+			kept = next[j] == src;
+		if (kept)
+			continue;
+		removed++;
+		log_info("event=removed source=%s%s", src->name,
+		    src->fetch ? " note=\"its running transfer finishes first\"" : "");
+		if (src->fetch != NULL) {
+			ev_timer_stop(d->loop, &src->timer);
+			src->removed = 1;	/* freed when its transfer ends */
+			LIST_INSERT_HEAD(&d->orphans, src, orphan_link);
+		} else
+			source_free(d, src);
+	}
+	free(d->sources);
+	d->sources = next;
+	d->nsources = n;
+	qsort(d->sources, d->nsources, sizeof(*d->sources), source_cmp);
+
+	conf_release(&d->conf);
+	d->conf = c;
+	sched_set_limits(&d->sched, d->conf.max_per_host, d->conf.max_transfers);
+
+	for (size_t i = 0; i < d->nsources; i++) {
+		struct source *src = d->sources[i];
+
+		if (src->removed == -1) {
+			src->removed = 0;
+			if (source_load(d, src) == 0) {
+				log_info("event=added source=%s", src->name);
+				source_start(d, src);
+			}
+		} else if (src->removed == -2) {
+			src->removed = 0;
+			log_info("event=changed source=%s note=\"new url, starting afresh\"", src->name);
+			source_start(d, src);
+		}
+	}
+	log_info("event=reload result=ok sources=%zu added=%zu changed=%zu removed=%zu",
+	    d->nsources, added, changed, removed);
+	dispatch(d);
+}
+
+/* ---- signals ---- */
+
+static void
+stop(struct daemon *d, const char *why)
+{
+	size_t aborted = 0;
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	for (size_t i = 0; i < d->nsources; i++) {
+		struct source *src = d->sources[i];
+
+		ev_timer_stop(d->loop, &src->timer);
+		sched_dequeue(&d->sched, &src->item);
+		if (src->fetch != NULL) {
+			/* an aborted poll is not a failure: its schedule stays,
+			 * and it runs again soon after the next start */
+			fetch_cancel(src->fetch);
+			src->fetch = NULL;
+			sched_done(&d->sched, &src->item);
+			parse_free(src->parse);
+			src->parse = NULL;
+			aborted++;
+		}
+	}
+	/* sources dropped by a reload whose transfers still ran */
+	while (!LIST_EMPTY(&d->orphans)) {
+		struct source *src = LIST_FIRST(&d->orphans);
+
+		LIST_REMOVE(src, orphan_link);
+		source_free(d, src);
+		aborted++;
+	}
+	log_info("event=stop signal=%s aborted=%zu", why, aborted);
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	switch (w->signum) {
+	case SIGHUP:
+		if (d->once)
+			log_info("event=reload note=\"ignored in --once\"");
+		else
+			reload(d);
+		break;
+	case SIGTERM:
+		stop(d, "SIGTERM");
+		break;
+	case SIGINT:
+		stop(d, "SIGINT");
+		break;
+	case SIGUSR1:
+		log_info("event=poll-all sources=%zu", d->nsources);
+		for (size_t i = 0; i < d->nsources; i++) {
+			struct source *src = d->sources[i];
+
+			if (src->st.retired || src->fetch != NULL)
+				continue;
+			ev_timer_stop(d->loop, &src->timer);
+			sched_enqueue(&d->sched, &src->item);
+		}
+		dispatch(d);
+		break;
+	}
+}
+
+static void
+signal_watch(struct daemon *d, ev_signal *w, int signum)
+{
+	ev_signal_init(w, signal_cb, signum);
+	w->data = d;
+	ev_signal_start(d->loop, w);
+}
+
+int
+daemon_run(const struct daemon_options *o)
+{
+	struct daemon dd, *d = &dd;
+	struct conf_errors errs;
+	char *err = NULL;
+	size_t retired = 0;
+
+	memset(d, 0, sizeof(*d));
+	LIST_INIT(&d->orphans);
+	d->once = o->once;
+	d->clock_offset = o->clock_offset;
+	d->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ULL;
+	if (conf_load(&d->conf, o->config_path, &errs) == -1) {
+		log_conf_errors(&errs, "");
+		log_warnx("cannot start: %zu problem%s in the configuration", errs.n,
+		    errs.n == 1 ? "" : "s");
+		conf_errors_release(&errs);
+		conf_release(&d->conf);
+		return 1;
+	}
+	conf_errors_release(&errs);
+	if (store_open(&d->store, d->conf.state_dir, &err) == -1) {
+		log_warnx("cannot start: %s", err);
+		free(err);
+		conf_release(&d->conf);
+		return 1;
+	}
+	/* a peer closing a socket must be an error return, not a signal */
+	signal(SIGPIPE, SIG_IGN);
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	d->fetcher = fetcher_new(d->loop, daemon_user_agent());
+	sched_init(&d->sched, d->conf.max_per_host, d->conf.max_transfers);
+	ev_prepare_init(&d->commit, commit_cb);
+	d->commit.data = d;
+	ev_prepare_start(d->loop, &d->commit);
+	signal_watch(d, &d->sighup, SIGHUP);
+	signal_watch(d, &d->sigterm, SIGTERM);
+	signal_watch(d, &d->sigint, SIGINT);
+	signal_watch(d, &d->sigusr1, SIGUSR1);
+
+	if (sources_from_conf(d) == -1) {
+		d->status = 1;
+	} else {
+		for (size_t i = 0; i < d->nsources; i++)
+			retired += d->sources[i]->st.retired != 0;
+		log_info("event=start version=%s config=%s sources=%zu retired=%zu mode=%s",
+		    PACKAGE_VERSION, d->conf.path, d->nsources, retired,
+		    d->once ? "once" : "daemon");
+		for (size_t i = 0; i < d->nsources; i++)
+			source_start(d, d->sources[i]);
+		dispatch(d);
+		if (!d->once || d->sched.active > 0 || d->sched.waiting > 0)
+			ev_run(d->loop, 0);
+		if (d->once && !d->stopping)
+			log_info("event=done sources=%zu", d->nsources);
+	}
+
+	if (!d->stopping) {
+		for (size_t i = 0; i < d->nsources; i++)
+			ev_timer_stop(d->loop, &d->sources[i]->timer);
+	}
+	for (size_t i = 0; i < d->nsources; i++)
+		source_free(d, d->sources[i]);
+	while (!LIST_EMPTY(&d->orphans)) {
+		struct source *src = LIST_FIRST(&d->orphans);
+
+		LIST_REMOVE(src, orphan_link);
+		source_free(d, src);
+	}
+	free(d->sources);
+	fetcher_free(d->fetcher);
+	if (store_commit(d->store) == -1) {
+		store_failed(d);
+		d->status = 1;
+	}
+	ev_prepare_stop(d->loop, &d->commit);
+	ev_signal_stop(d->loop, &d->sighup);
+	ev_signal_stop(d->loop, &d->sigterm);
+	ev_signal_stop(d->loop, &d->sigint);
+	ev_signal_stop(d->loop, &d->sigusr1);
+	sched_release(&d->sched);
+	store_close(d->store);
+	conf_release(&d->conf);
+	return d->status;
+}
