@@ -23,5 +23,22 @@ for f in $(sed -n 's|^url *= *file://@DEMO_DIR@/||p' "$top_srcdir/conf/demo.conf
 	[ -f "$top_srcdir/conf/demo/$f" ]
 	ok $? "demo.conf source file '$f' exists"
 done
+# What tools/demo starts: the daemon on demo.conf. One poll of it must
+# fetch every demo source and every item.
+work=$(mktemp -d)
+sed -e "s|@DEMO_DIR@|$top_srcdir/conf/demo|g" -e "s|^state_dir *=.*|state_dir = $work/state|" \
+	"$top_srcdir/conf/demo.conf" > "$work/demo.conf"
+log=$("$FEEDMILL" run --once -c "$work/demo.conf" 2>&1)
+ok $? "run --once on the demo configuration exits 0"
+fetched=$(printf '%s\n' "$log" | grep -c 'event=fetched source=')
+[ "$fetched" -eq 4 ]
+ok $? "all four demo sources are fetched ($fetched)"
+items=$(printf '%s\n' "$log" | sed -n 's/.* entries=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+[ "$items" = "$total" ]
+ok $? "the daemon reads every demo item ($items of $total)"
+printf '%s\n' "$log" | grep -q 'event=failed'
+[ $? -ne 0 ]
+ok $? "no demo source fails"
+rm -rf "$work"
 echo "1..$n"
 exit $fail
