@@ -267,6 +267,8 @@ set_interval(struct conf_file *f, int64_t *dst, const char *key, const char *v)
 		    v, key);
 	else if (secs < CONF_MIN_INTERVAL)
 		FILE_ERROR(f, "'%s' of %s is below the minimum of 1m", key, v);
+	else if (secs > CONF_MAX_INTERVAL)
+		FILE_ERROR(f, "'%s' of %s is above the maximum of 365d", key, v);
 	else
 		*dst = secs;
 }

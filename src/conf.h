@@ -15,6 +15,7 @@
 
 #define CONF_DEFAULT_INTERVAL	(30 * 60)
 #define CONF_MIN_INTERVAL	60		/* faster is impolite to a source */
+#define CONF_MAX_INTERVAL	(365 * 24 * 60 * 60)
 #define CONF_DEFAULT_MAX_BODY	(16u * 1024 * 1024)
 #define CONF_DEFAULT_PER_HOST	2
 #define CONF_DEFAULT_TRANSFERS	64

@@ -60,6 +60,7 @@ struct daemon {
 };
 
 static void source_schedule(struct source *src, int64_t delay);
+static void source_start(struct daemon *d, struct source *src);
 static void dispatch(struct daemon *d);
 
 const char *
@@ -107,7 +108,9 @@ fmt_duration(char *buf, size_t sz, int64_t s)
 static void
 store_failed(struct daemon *d)
 {
-	log_warnx("event=store-error error=%s", store_error(d->store));
+	char v[LOG_VALUE_MAX];
+
+	log_warnx("event=store-error error=%s", log_value(v, sizeof(v), store_error(d->store)));
 }
 
 static void
@@ -148,6 +151,17 @@ find_source(struct daemon *d, const char *name)
 		return NULL;
 	r = bsearch(&kp, d->sources, d->nsources, sizeof(*d->sources), source_cmp);
 	return r ? *r : NULL;
+}
+
+static struct source *
+find_orphan(struct daemon *d, const char *name)
+{
+	struct source *src;
+
+	LIST_FOREACH(src, &d->orphans, orphan_link)
+		if (strcmp(src->name, name) == 0)
+			return src;
+	return NULL;
 }
 
 static void
@@ -242,11 +256,9 @@ static void
 source_free(struct daemon *d, struct source *src)
 {
 	ev_timer_stop(d->loop, &src->timer);
-	sched_dequeue(&d->sched, &src->item);
-	if (src->fetch != NULL) {
+	if (src->fetch != NULL)
 		fetch_cancel(src->fetch);
-		sched_done(&d->sched, &src->item);
-	}
+	sched_item_clear(&d->sched, &src->item);
 	parse_free(src->parse);
 	store_source_release(&src->st);
 	free(src->name);
@@ -283,33 +295,26 @@ on_body(void *arg, const char *data, size_t len)
 	return NULL;
 }
 
-/* Apply configuration that a reload left waiting for a transfer to end;
- * 1 if the URL changed (the source then starts afresh). */
+/* Apply a URL that a reload left waiting for a transfer to end; 1 if
+ * there was one (the source then starts afresh). */
 static int
-apply_pending(struct daemon *d, struct source *src)
+apply_pending_url(struct daemon *d, struct source *src)
 {
-	int moved = 0;
-
-	if (src->pending_url != NULL) {
-		moved = 1;
-		free(src->configured_url);
-		src->configured_url = src->pending_url;
-		src->pending_url = NULL;
-		if (source_load(d, src) == 0)
-			log_info("event=changed source=%s note=\"new url, starting afresh\"",
-			    src->name);
-	}
-	if (src->pending_interval > 0) {
-		src->interval = src->pending_interval;
-		src->pending_interval = 0;
-	}
-	return moved;
+	if (src->pending_url == NULL)
+		return 0;
+	free(src->configured_url);
+	src->configured_url = src->pending_url;
+	src->pending_url = NULL;
+	if (source_load(d, src) == 0)
+		log_info("event=changed source=%s note=\"new url, starting afresh\"",
+		    src->name);
+	return 1;
 }
 
+/* Record how a poll ended and put the source back on its schedule. */
 static void
-on_done(void *arg, const struct fetch_result *r)
+poll_finished(struct source *src, const struct fetch_result *r)
 {
-	struct source *src = arg;
 	struct daemon *d = src->d;
 	struct store_source *st = &src->st;
 	struct store_fetch log;
@@ -379,6 +384,11 @@ on_done(void *arg, const struct fetch_result *r)
 		free(st->last_error);
 		st->last_error = xstrdup(error);
 	}
+	if (src->pending_interval > 0) {
+		/* a reload changed it while the transfer ran */
+		src->interval = src->pending_interval;
+		src->pending_interval = 0;
+	}
 	delay = sched_delay(src->interval, st->failures, retry_after, uniform(d));
 	st->next_poll = t + delay;
 	if (retry_after > SCHED_MAX_RETRY_AFTER)
@@ -413,10 +423,19 @@ on_done(void *arg, const struct fetch_result *r)
 	if (src->removed) {
 		LIST_REMOVE(src, orphan_link);
 		source_free(d, src);
-	} else if (apply_pending(d, src))
-		source_schedule(src, 0);
+	} else if (apply_pending_url(d, src))
+		source_start(d, src);
 	else
 		source_schedule(src, st->next_poll - t);
+}
+
+static void
+on_done(void *arg, const struct fetch_result *r)
+{
+	struct source *src = arg;
+	struct daemon *d = src->d;
+
+	poll_finished(src, r);
 	dispatch(d);
 }
 
@@ -424,6 +443,7 @@ static void
 poll_start(struct daemon *d, struct source *src)
 {
 	struct fetch_options o;
+	char v[LOG_VALUE_MAX];
 
 	memset(&o, 0, sizeof(o));
 	o.url = src->st.url;
@@ -434,13 +454,15 @@ poll_start(struct daemon *d, struct source *src)
 	o.timeout = (long)d->conf.timeout;
 	src->body_error[0] = '\0';
 	ev_timer_stop(d->loop, &src->timer);
-	log_debug("event=poll source=%s url=%s", src->name, src->st.url);
+	log_debug("event=poll source=%s url=%s", src->name,
+	    log_value(v, sizeof(v), src->st.url));
 	src->fetch = fetch_start(d->fetcher, &o, on_body, on_done, src);
 	if (src->fetch == NULL) {
-		/* libcurl refused the URL itself: record it like any failure */
+		/* libcurl refused the URL itself: record it like any failure;
+		 * dispatch's own loop goes on with the next source */
 		struct fetch_result r = { .error = "the URL cannot be fetched" };
 
-		on_done(src, &r);
+		poll_finished(src, &r);
 	}
 }
 
@@ -513,22 +535,30 @@ reload(struct daemon *d)
 		struct source *src = find_source(d, cs->name);
 		int64_t interval = conf_source_interval(&c, cs);
 
+		if (src == NULL && (src = find_orphan(d, cs->name)) != NULL) {
+			/* removed by an earlier reload, transfer still running:
+			 * it is back, with whatever settings the file gives */
+			LIST_REMOVE(src, orphan_link);
+			src->removed = 0;
+		}
 		if (src == NULL) {
 			src = source_new(d, cs);
 			src->interval = interval;
 			src->removed = -1;	/* marks it new, below */
 			added++;
+		} else if (src->fetch != NULL) {
+			/* the transfer runs on; its end applies the file's settings,
+			 * the latest file's only */
+			int url_changed = strcmp(src->configured_url, cs->url) != 0;
+
+			free(src->pending_url);
+			src->pending_url = url_changed ? xstrdup(cs->url) : NULL;
+			src->pending_interval = src->interval != interval ? interval : 0;
+			changed += url_changed || src->interval != interval;
 		} else if (strcmp(src->configured_url, cs->url) != 0 ||
 		    src->interval != interval) {
 			changed++;
-			if (src->fetch != NULL) {
-				/* the transfer runs on; its end applies these */
-				if (strcmp(src->configured_url, cs->url) != 0) {
-					free(src->pending_url);
-					src->pending_url = xstrdup(cs->url);
-				}
-				src->pending_interval = interval;
-			} else if (strcmp(src->configured_url, cs->url) != 0) {
+			if (strcmp(src->configured_url, cs->url) != 0) {
 				free(src->configured_url);
 				src->configured_url = xstrdup(cs->url);
 				src->interval = interval;
@@ -656,11 +686,16 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		stop(d, "SIGINT");
 		break;
 	case SIGUSR1:
+		if (d->once) {
+			log_info("event=poll-all note=\"ignored in --once\"");
+			break;
+		}
 		log_info("event=poll-all sources=%zu", d->nsources);
 		for (size_t i = 0; i < d->nsources; i++) {
 			struct source *src = d->sources[i];
 
-			if (src->st.retired || src->fetch != NULL)
+			/* a server's Retry-After binds us even when asked */
+			if (src->st.retired || src->fetch != NULL || held_by_server(d, src))
 				continue;
 			ev_timer_stop(d->loop, &src->timer);
 			sched_enqueue(&d->sched, &src->item);

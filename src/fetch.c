@@ -55,7 +55,8 @@ socket_action(struct fetcher *fr, curl_socket_t fd, int action)
 	CURLMcode rc = curl_multi_socket_action(fr->multi, fd, action, &running);
 
 	if (rc != CURLM_OK)
-		log_warnx("fetch: curl_multi_socket_action: %s", curl_multi_strerror(rc));
+		log_warnx("event=fetch-error error=\"curl_multi_socket_action: %s\"",
+		    curl_multi_strerror(rc));
 	check_multi_info(fr);
 }
 
@@ -263,6 +264,7 @@ fetch_start(struct fetcher *fr, const struct fetch_options *o,
 	long low_speed_time = FETCH_LOW_SPEED_SECONDS;
 	CURLcode rc = CURLE_OK;
 	CURLMcode mrc;
+	char v[LOG_VALUE_MAX];
 
 	if ((e = f->easy = curl_easy_init()) == NULL)
 		fatalx("cannot create a libcurl handle");
@@ -300,16 +302,16 @@ fetch_start(struct fetcher *fr, const struct fetch_options *o,
 	SET(CURLOPT_HEADERDATA, f);
 #undef SET
 	if (rc != CURLE_OK) {
-		log_warnx("fetch '%s': cannot set up the transfer: %s", o->url,
-		    curl_easy_strerror(rc));
+		log_warnx("event=fetch-error url=%s error=\"cannot set up the transfer: %s\"",
+		    log_value(v, sizeof(v), o->url), curl_easy_strerror(rc));
 		curl_easy_cleanup(e);
 		curl_slist_free_all(f->headers);
 		free(f);
 		return NULL;
 	}
 	if ((mrc = curl_multi_add_handle(fr->multi, e)) != CURLM_OK) {
-		log_warnx("fetch '%s': cannot start the transfer: %s", o->url,
-		    curl_multi_strerror(mrc));
+		log_warnx("event=fetch-error url=%s error=\"cannot start the transfer: %s\"",
+		    log_value(v, sizeof(v), o->url), curl_multi_strerror(mrc));
 		curl_easy_cleanup(e);
 		curl_slist_free_all(f->headers);
 		free(f);

@@ -12,7 +12,12 @@
 int64_t
 sched_jitter(int64_t seconds, double u)
 {
-	int64_t spread = seconds * SCHED_JITTER_PERCENT / 100;
+	int64_t spread;
+
+	/* no configuration reaches this, but no input may overflow it */
+	if (seconds > SCHED_MAX_DELAY)
+		seconds = SCHED_MAX_DELAY;
+	spread = seconds / 100 * SCHED_JITTER_PERCENT + seconds % 100 * SCHED_JITTER_PERCENT / 100;
 	int64_t r;
 
 	if (u < 0)
@@ -29,11 +34,17 @@ sched_delay(int64_t interval, int failures, int64_t retry_after, double u)
 {
 	int64_t delay = interval;
 
-	for (int i = 0; i < failures && delay < SCHED_MAX_BACKOFF; i++)
-		delay *= 2;
-	if (delay > SCHED_MAX_BACKOFF)
-		delay = SCHED_MAX_BACKOFF;
-	delay = sched_jitter(delay, u);
+	if (failures > 0) {
+		/* backoff grows to a day at most, whatever the interval */
+		for (int i = 0; i < failures && delay < SCHED_MAX_BACKOFF; i++)
+			delay *= 2;
+		if (delay > SCHED_MAX_BACKOFF)
+			delay = SCHED_MAX_BACKOFF;
+		delay = sched_jitter(delay, u);
+		if (delay > SCHED_MAX_BACKOFF)
+			delay = SCHED_MAX_BACKOFF;
+	} else
+		delay = sched_jitter(delay, u);
 	if (retry_after > SCHED_MAX_RETRY_AFTER)
 		retry_after = SCHED_MAX_RETRY_AFTER;
 	/* jitter must not bring us back before the server said we may */
@@ -159,12 +170,47 @@ intern_host(struct sched *s, char *name)
 	return h;
 }
 
+/* A host no item points at goes, so that a server redirecting to a new
+ * name on every poll cannot grow the table. */
+static void
+release_host(struct sched *s, struct sched_host *h)
+{
+	if (h == NULL || --h->refs > 0)
+		return;
+	for (size_t i = 0; i < s->nhosts; i++) {
+		if (s->hosts[i] != h)
+			continue;
+		memmove(s->hosts + i, s->hosts + i + 1, (s->nhosts - i - 1) * sizeof(*s->hosts));
+		s->nhosts--;
+		break;
+	}
+	if (h->ready)
+		TAILQ_REMOVE(&s->ready, h, ready_link);
+	free(h->name);
+	free(h);
+}
+
 void
 sched_item_set_host(struct sched *s, struct sched_item *it, const char *url)
 {
+	struct sched_host *h;
+
 	if (it->queued || it->active)
 		return;
-	it->host = intern_host(s, url_host(url));
+	h = intern_host(s, url_host(url));
+	h->refs++;
+	release_host(s, it->host);
+	it->host = h;
+}
+
+void
+sched_item_clear(struct sched *s, struct sched_item *it)
+{
+	sched_dequeue(s, it);
+	if (it->active)
+		sched_done(s, it);
+	release_host(s, it->host);
+	it->host = NULL;
 }
 
 void

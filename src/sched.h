@@ -22,6 +22,8 @@
 /* A server's Retry-After is honoured up to this; a hostile "come back in
  * ten years" must not retire a source by the back door. */
 #define SCHED_MAX_RETRY_AFTER	(24 * 60 * 60)
+/* No delay is longer than a year (the longest interval allowed). */
+#define SCHED_MAX_DELAY		(366LL * 24 * 60 * 60)
 /* Sources overdue at start are spread over at most this many seconds. */
 #define SCHED_RESUME_SPREAD	10
 
@@ -35,9 +37,9 @@ int64_t sched_jitter(int64_t seconds, double u);
  * The delay before the next poll of a source with this interval, after a
  * poll that left it with `failures` consecutive failures (0: it succeeded)
  * and a server that asked to wait retry_after seconds (0: it did not).
- * Success: the interval. Failure: interval × 2^failures, at most
- * SCHED_MAX_BACKOFF, never less than retry_after (capped at
- * SCHED_MAX_RETRY_AFTER). Jittered by u.
+ * Success: the interval, jittered by u. Failure: interval × 2^failures,
+ * jittered, at most SCHED_MAX_BACKOFF; never less than retry_after
+ * (itself capped at SCHED_MAX_RETRY_AFTER).
  */
 int64_t sched_delay(int64_t interval, int failures, int64_t retry_after, double u);
 
@@ -56,6 +58,7 @@ struct sched_item;
 struct sched_host {
 	char			*name;	/* lower-cased host name, "" for file: */
 	int			 active;
+	int			 refs;	/* items pointing here; freed at 0 */
 	int			 ready;	/* on the ready list */
 	TAILQ_HEAD(, sched_item) waiting;
 	TAILQ_ENTRY(sched_host)	 ready_link;
@@ -88,6 +91,9 @@ void sched_release(struct sched *s);
 
 /* Point an item (not queued, not active) at the host of url. */
 void sched_item_set_host(struct sched *s, struct sched_item *it, const char *url);
+/* Take an item out before it is freed: dequeued, host released. It must
+ * not be active. */
+void sched_item_clear(struct sched *s, struct sched_item *it);
 /* Queue an item to run; nothing if it is already queued or active. */
 void sched_enqueue(struct sched *s, struct sched_item *it);
 /* Take an item off the queue (its source went away). */

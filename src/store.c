@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -60,6 +64,7 @@ enum stmt_id {
 
 struct store {
 	sqlite3		*db;
+	int		 lock_fd;	/* STORE_LOCK_FILE, held while open */
 	char		*path;
 	char		*error;
 	sqlite3_stmt	*stmts[STMT_COUNT];
@@ -129,6 +134,41 @@ migrate(struct store *s)
 	return 0;
 }
 
+/*
+ * One writer per database: a second daemon, or a `run --once` from cron
+ * beside the daemon, would fight it for every transaction and double
+ * every poll. The lock goes with the process, however it ends.
+ */
+static int
+take_lock(struct store *s, const char *state_dir, char **err)
+{
+	char *path = xasprintf("%s/%s", state_dir, STORE_LOCK_FILE), pid[32];
+	int n;
+
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (s->lock_fd == -1) {
+		*err = xasprintf("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		n = (int)read(s->lock_fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		*err = xasprintf("cannot use '%s': another feedmill (pid %s) is using it",
+		    state_dir, pid[0] ? pid : "unknown");
+		free(path);
+		return -1;
+	}
+	/* the pid is a courtesy for the message above: failing to write it
+	 * is no reason not to run */
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(s->lock_fd, 0) == 0 && write(s->lock_fd, pid, (size_t)n) != n)
+		log_debug("cannot write the pid into '%s'", path);
+	free(path);
+	return 0;
+}
+
 int
 store_open(struct store **sp, const char *state_dir, char **err)
 {
@@ -136,9 +176,14 @@ store_open(struct store **sp, const char *state_dir, char **err)
 
 	*sp = NULL;
 	*err = NULL;
+	s->lock_fd = -1;
 	if (mkdir(state_dir, 0750) == -1 && errno != EEXIST) {
 		*err = xasprintf("cannot create '%s': %s", state_dir, strerror(errno));
 		free(s);
+		return -1;
+	}
+	if (take_lock(s, state_dir, err) == -1) {
+		store_close(s);
 		return -1;
 	}
 	s->path = xasprintf("%s/%s", state_dir, STORE_FILE);
@@ -171,6 +216,7 @@ store_open_readonly(struct store **sp, const char *state_dir, char **err)
 
 	*sp = NULL;
 	*err = NULL;
+	s->lock_fd = -1;
 	s->path = xasprintf("%s/%s", state_dir, STORE_FILE);
 	if (stat(s->path, &st) == -1) {
 		store_close(s);
@@ -202,6 +248,8 @@ store_close(struct store *s)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
+	if (s->lock_fd != -1)
+		close(s->lock_fd);
 	free(s->path);
 	free(s->error);
 	free(s);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define STORE_FILE		"feedmill.db"
+/* Held (flock) by the one process that writes the database. */
+#define STORE_LOCK_FILE		"feedmill.lock"
 /* Fetch log rows kept per source: enough for `status` and /healthz. */
 #define STORE_FETCH_LOG_KEEP	100
 /* A busy database is waited for this long before an error. */
@@ -46,8 +48,10 @@ struct store_fetch {
 };
 
 /*
- * Open (creating state_dir and the database if needed) and migrate. Returns
- * 0, or -1 with *err a malloc'd message naming the file.
+ * Open (creating state_dir and the database if needed) and migrate, as the
+ * one writer: a second store_open of the same state_dir, from any process,
+ * fails while this one is open. Returns 0, or -1 with *err a malloc'd
+ * message naming the file.
  */
 int store_open(struct store **sp, const char *state_dir, char **err);
 /*

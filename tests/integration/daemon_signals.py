@@ -147,6 +147,47 @@ with httpfixtures.Nginx(www, os.path.join(work, "nginx"), hosts=2) as ng, \
     status, secs = d.stop()
     t.ok(status == 0, "and the daemon stops cleanly", d.log())
 
+    # -- reloads that undo each other while a transfer runs
+    flap = changed + [("flap", fs.url("/hang?flap")), ("back", fs.url("/hang?back"))]
+    write_conf(conf, state, flap, "timeout = 3s\nmax_per_host = 4")
+    d = Daemon(conf, ["-v"])
+    t.ok(d.wait_all([lambda l: "event=poll source=flap" in l, lambda l: "event=poll source=back" in l]),
+         "two more transfers hang", d.log())
+    # flap: A -> B -> A; back: removed, then re-added at a new URL
+    write_conf(conf, state, changed + [("flap", fs.url("/feed/flap-b"))], "timeout = 3s\nmax_per_host = 4")
+    d.send(signal.SIGHUP)
+    d.wait_for("event=reload result=")
+    write_conf(conf, state, changed + [("flap", fs.url("/hang?flap")), ("back", fs.url("/feed/back-new"))],
+               "timeout = 3s\nmax_per_host = 4")
+    d.send(signal.SIGHUP)
+    t.ok(d.wait_all([lambda l: "event=reload result=ok" in l,
+                     lambda l: "event=failed source=flap" in l,
+                     fetched("back")]), "both transfers end and the re-added source is polled", d.log())
+    rows = eventually(lambda: (lambda r: r if r["back"]["last_status"] == 200 else None)(sources(state))) \
+        or sources(state)
+    t.ok(rows["flap"]["configured_url"] == fs.url("/hang?flap") and rows["flap"]["url"] == fs.url("/hang?flap")
+         and fs.hits("/feed/flap-b") == 0,
+         "a change undone by the next reload is not applied", rows["flap"])
+    t.ok(rows["back"]["url"] == fs.url("/feed/back-new") and rows["back"]["configured_url"] == fs.url("/feed/back-new"),
+         "a source re-added while its old transfer ran ends at its new URL", rows["back"])
+
+    # -- one writer per state directory
+    p = subprocess.run([FEEDMILL, "run", "--once", "-c", conf], capture_output=True, text=True, timeout=WAIT)
+    t.ok(p.returncode == 1 and "another feedmill (pid %d)" % d.proc.pid in p.stderr,
+         "a second feedmill on the same state directory is refused, naming the first", p.stderr)
+    status, secs = d.stop()
+    t.ok(status == 0, "the first stops cleanly", d.log())
+
+    # -- SIGUSR1 does not override a server's Retry-After
+    write_conf(conf, state, changed + [("limited", fs.url("/ratelimit?after=20000"))])
+    d = Daemon(conf)
+    t.ok(d.wait_all([lambda l: "event=failed source=limited status=429" in l]), "a source is rate limited", d.log())
+    hits = fs.hits("/ratelimit")
+    d.send(signal.SIGUSR1)
+    t.ok(d.wait_all([lambda l: "event=poll-all" in l, fetched("rss")]), "SIGUSR1 polls the others", d.log())
+    status, secs = d.stop()
+    t.ok(fs.hits("/ratelimit") == hits, "but not the source a server asked to wait", d.log())
+
     # -- -q: warnings only
     write_conf(conf, state, changed + [("missing", ng.url("nothing-here.xml", 1))])
     status, err, secs = run_once(conf, args=["-q"])

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -41,8 +42,16 @@ test_policy(void)
 	tap_is_int(sched_delay(1800, 3, 0, 0.5), 14400, "three failures: eight times");
 	tap_is_int(sched_delay(1800, 6, 0, 0.5), DAY, "backoff is capped at 24 h");
 	tap_is_int(sched_delay(1800, 60, 0, 0.5), DAY, "a long streak stays capped (no overflow)");
-	tap_ok(sched_delay(1800, 60, 0, 0.999) <= DAY + DAY / 10,
-	    "the cap is jittered, not exceeded by more than 10%");
+	tap_ok(sched_delay(1800, 60, 0, 0.999) <= DAY,
+	    "the backoff cap is never exceeded, jitter or not");
+	tap_ok(sched_delay(1800, 60, 0, 0.0) < DAY,
+	    "backoffs at the cap are still spread");
+	tap_is_int(sched_delay(7 * DAY, 0, 0, 0.5), 7 * DAY,
+	    "an interval of a week is kept after a success (the cap is for backoff)");
+	tap_is_int(sched_delay(7 * DAY, 1, 0, 0.5), DAY,
+	    "a failing weekly source is retried within a day");
+	tap_ok(sched_jitter(INT64_MAX, 0.5) > 0 && sched_jitter(INT64_MAX, 0.5) <= SCHED_MAX_DELAY,
+	    "an absurd delay neither overflows nor passes a year");
 	tap_is_int(sched_delay(1800, 1, 5 * HOUR, 0.5), 5 * HOUR,
 	    "Retry-After longer than the backoff wins");
 	tap_is_int(sched_delay(1800, 1, 60, 0.5), 3600,

@@ -38,6 +38,16 @@ main(void)
 	db = xasprintf("%s/state", dir);
 
 	tap_is_int(store_open(&s, db, &err), 0, "a new state directory and database open");
+	{
+		struct store *second;
+
+		tap_is_int(store_open(&second, db, &err), -1,
+		    "a second writer on the same state directory is refused");
+		tap_ok(err != NULL && strstr(err, "another feedmill") != NULL &&
+		    strstr(err, db) != NULL, "with a message naming the directory");
+		free(err);
+		err = NULL;
+	}
 	tap_is_int(store_schema_version(s), 2, "the schema is migrated to version 2");
 
 	tap_is_int(store_source_sync(s, "press", "https://example.org/rss"), 0,
