@@ -40,6 +40,11 @@ struct loader {
 	int			 files;		/* read so far, includes too */
 	/* the files being read, outermost first, to refuse include loops */
 	struct { dev_t dev; ino_t ino; } open[CONF_MAX_INCLUDE_DEPTH + 1];
+	/* Source indexes sorted by name, and the arrays' capacities: ten
+	 * thousand sources must not cost a hundred million comparisons. */
+	size_t			*by_name;
+	size_t			 sources_alloc;
+	size_t			 digests_alloc;
 };
 
 /* One file being read (includes nest: each has its own). */
@@ -471,11 +476,31 @@ begin_section(struct conf_file *f, const char *header)
 			return;
 		}
 		if (source) {
-			for (size_t i = 0; i < c->nsources; i++)
-				if (duplicate(f, kind, name, c->sources[i].name,
-				    c->sources[i].file, c->sources[i].line))
+			struct loader *ld = f->ld;
+			size_t lo = 0, hi = c->nsources;
+
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				const struct conf_source *o = &c->sources[ld->by_name[mid]];
+				int cmp = strcmp(name, o->name);
+
+				if (cmp == 0) {
+					duplicate(f, kind, name, o->name, o->file, o->line);
 					return;
-			c->sources = xrealloc(c->sources, (c->nsources + 1) * sizeof(*c->sources));
+				}
+				if (cmp < 0)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			if (c->nsources == ld->sources_alloc) {
+				ld->sources_alloc = ld->sources_alloc ? ld->sources_alloc * 2 : 16;
+				c->sources = xrealloc(c->sources, ld->sources_alloc * sizeof(*c->sources));
+				ld->by_name = xrealloc(ld->by_name, ld->sources_alloc * sizeof(*ld->by_name));
+			}
+			memmove(ld->by_name + lo + 1, ld->by_name + lo,
+			    (c->nsources - lo) * sizeof(*ld->by_name));
+			ld->by_name[lo] = c->nsources;
 			memset(&c->sources[c->nsources], 0, sizeof(*c->sources));
 			c->sources[c->nsources].name = xstrdup(name);
 			c->sources[c->nsources].file = xstrdup(f->path);
@@ -487,7 +512,10 @@ begin_section(struct conf_file *f, const char *header)
 				if (duplicate(f, kind, name, c->digests[i].name,
 				    c->digests[i].file, c->digests[i].line))
 					return;
-			c->digests = xrealloc(c->digests, (c->ndigests + 1) * sizeof(*c->digests));
+			if (c->ndigests == f->ld->digests_alloc) {
+				f->ld->digests_alloc = f->ld->digests_alloc ? f->ld->digests_alloc * 2 : 4;
+				c->digests = xrealloc(c->digests, f->ld->digests_alloc * sizeof(*c->digests));
+			}
 			memset(&c->digests[c->ndigests], 0, sizeof(*c->digests));
 			c->digests[c->ndigests].name = xstrdup(name);
 			c->digests[c->ndigests].file = xstrdup(f->path);
@@ -752,6 +780,7 @@ conf_load(struct conf *c, const char *path, struct conf_errors *errs)
 	c->connect_timeout = CONF_DEFAULT_CONNECT_TIMEOUT;
 	if (load_file(&ld, path, 0, NULL, 0) == 0)
 		check_whole(&ld);
+	free(ld.by_name);
 	return errs->n == 0 ? 0 : -1;
 }
 

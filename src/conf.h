@@ -24,7 +24,7 @@
 #define CONF_MAX_TIMEOUT	600
 #define CONF_MAX_INCLUDE_DEPTH	8
 #define CONF_MAX_FILES		256	/* a file including itself 9 times 8 deep */
-#define CONF_MAX_FILE_BYTES	(1024 * 1024)
+#define CONF_MAX_FILE_BYTES	(8 * 1024 * 1024)	/* some 150000 sources */
 /* inih as Debian builds it reads 200-byte lines, newline and NUL included */
 #define CONF_MAX_LINE		198
 

@@ -418,13 +418,14 @@ int
 store_fetch_log_add(struct store *s, const char *name, const struct store_fetch *f)
 {
 	sqlite3_stmt *st;
+	/* inside the daemon's batch already, or a transaction of its own */
+	int own = sqlite3_get_autocommit(s->db);
 
-	/* a savepoint, so that this nests inside a batch of the caller's */
-	if (exec(s, "SAVEPOINT fetch_log", "begin a transaction") == -1)
+	if (own && exec(s, "BEGIN IMMEDIATE", "begin a transaction") == -1)
 		return -1;
 	if (prepare(s, STMT_FETCH_LOG_ADD, "INSERT INTO fetch_log (source, time, status, bytes, "
 	    "duration_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st) == -1)
-		goto rollback;
+		goto fail;
 	bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, f->time);
 	sqlite3_bind_int(st, 3, f->status);
@@ -432,19 +433,20 @@ store_fetch_log_add(struct store *s, const char *name, const struct store_fetch 
 	sqlite3_bind_int(st, 5, f->duration_ms);
 	bind_text(st, 6, f->error);
 	if (run(s, st, "log a fetch") == -1)
-		goto rollback;
+		goto fail;
 	/* keep the log bounded: the newest rows of this source only */
 	if (prepare(s, STMT_FETCH_LOG_TRIM, "DELETE FROM fetch_log WHERE source = ?1 AND id <= "
 	    "(SELECT id FROM fetch_log WHERE source = ?1 ORDER BY id DESC "
 	    " LIMIT 1 OFFSET ?2)", &st) == -1)
-		goto rollback;
+		goto fail;
 	bind_text(st, 1, name);
 	sqlite3_bind_int(st, 2, STORE_FETCH_LOG_KEEP);
 	if (run(s, st, "trim the fetch log") == -1)
-		goto rollback;
-	return exec(s, "RELEASE fetch_log", "commit a transaction");
-rollback:
-	sqlite3_exec(s->db, "ROLLBACK TO fetch_log; RELEASE fetch_log", NULL, NULL, NULL);
+		goto fail;
+	return own ? exec(s, "COMMIT", "commit a transaction") : 0;
+fail:
+	if (own)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
