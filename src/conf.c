@@ -343,6 +343,18 @@ feedmill_key(struct conf_file *f, const char *key, const char *v)
 		set_int(f, &c->max_per_host, key, v, 1, MAX_PER_HOST_LIMIT);
 	} else if (strcmp(key, "max_transfers") == 0) {
 		set_int(f, &c->max_transfers, key, v, 1, MAX_TRANSFERS_LIMIT);
+	} else if (strcmp(key, "keep_days") == 0) {
+		set_int(f, &c->keep_days, key, v, 0, CONF_MAX_KEEP_DAYS);
+	} else if (strcmp(key, "update_overlap") == 0) {
+		char *end;
+		double d;
+
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(d >= 0.5 && d <= 1.0))
+			FILE_ERROR(f, "'update_overlap' must be a number from 0.5 to 1, not '%s'", v);
+		else
+			c->update_overlap = d;
 	} else if (strcmp(key, "timeout") == 0) {
 		set_timeout(f, &c->timeout, key, v);
 	} else if (strcmp(key, "connect_timeout") == 0) {
@@ -777,6 +789,8 @@ conf_load(struct conf *c, const char *path, struct conf_errors *errs)
 	c->max_per_host = CONF_DEFAULT_PER_HOST;
 	c->max_transfers = CONF_DEFAULT_TRANSFERS;
 	c->timeout = CONF_DEFAULT_TIMEOUT;
+	c->keep_days = CONF_DEFAULT_KEEP_DAYS;
+	c->update_overlap = CONF_DEFAULT_OVERLAP;
 	c->connect_timeout = CONF_DEFAULT_CONNECT_TIMEOUT;
 	if (load_file(&ld, path, 0, NULL, 0) == 0)
 		check_whole(&ld);

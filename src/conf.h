@@ -22,6 +22,9 @@
 #define CONF_DEFAULT_TIMEOUT	60		/* a whole transfer, seconds */
 #define CONF_DEFAULT_CONNECT_TIMEOUT 10
 #define CONF_MAX_TIMEOUT	600
+#define CONF_DEFAULT_KEEP_DAYS	365
+#define CONF_MAX_KEEP_DAYS	36500		/* 0 keeps releases for ever */
+#define CONF_DEFAULT_OVERLAP	0.8
 #define CONF_MAX_INCLUDE_DEPTH	8
 #define CONF_MAX_FILES		256	/* a file including itself 9 times 8 deep */
 #define CONF_MAX_FILE_BYTES	(8 * 1024 * 1024)	/* some 150000 sources */
@@ -65,6 +68,8 @@ struct conf {
 	int		 max_transfers;
 	int64_t		 timeout;	/* seconds for a whole transfer */
 	int64_t		 connect_timeout;
+	int		 keep_days;	/* releases older are pruned; 0: never */
+	double		 update_overlap;	/* Jaccard share that makes an update */
 	char		*smtp_url;
 	char		*smtp_from;
 	struct conf_source *sources;

@@ -12,12 +12,18 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "dedup.h"
 #include "fetch.h"
 #include "log.h"
 #include "parse.h"
 #include "sched.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/* How often releases past keep_days are pruned. */
+#define PRUNE_EVERY		(6 * 60 * 60)
+/* A tombstone no source has listed for this long goes too. */
+#define TOMBSTONE_KEEP		(30 * 24 * 60 * 60)
 
 struct daemon;
 
@@ -33,6 +39,7 @@ struct source {
 	struct fetch		*fetch;
 	struct parse		*parse;
 	char			 body_error[256];
+	struct dedup_counts	 counts;	/* of the poll running */
 	/* set by a reload while a transfer runs; applied when it ends */
 	int			 removed;
 	char			*pending_url;
@@ -52,6 +59,7 @@ struct daemon {
 	LIST_HEAD(, source)	 orphans;
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_prepare		 commit;	/* end of each loop iteration */
+	ev_timer		 prune;		/* retention, every PRUNE_EVERY */
 	int			 once;
 	int			 stopping;
 	int			 status;
@@ -269,12 +277,60 @@ source_free(struct daemon *d, struct source *src)
 
 /* ---- polling ---- */
 
+static struct dedup_config
+dedup_config(const struct daemon *d)
+{
+	struct dedup_config c;
+
+	c.update_overlap = d->conf.update_overlap;
+	c.keep_seconds = (int64_t)d->conf.keep_days * 86400;
+	return c;
+}
+
+/* Each entry as the parser completes it: into a release, at once. */
 static void
 on_entry(const struct feed_entry *e, void *arg)
 {
-	/* Releases (normalise, dedup, store) take entries from here on. */
-	(void)e;
-	(void)arg;
+	struct source *src = arg;
+	struct daemon *d = src->d;
+	struct dedup_config c = dedup_config(d);
+	enum dedup_result r;
+
+	if (store_begin(d->store) == -1) {
+		store_failed(d);
+		src->counts.n[DEDUP_ERROR]++;
+		return;
+	}
+	r = dedup_entry(d->store, &c, src->name, e, now(d), NULL);
+	src->counts.n[r]++;
+	if (r == DEDUP_ERROR)
+		store_failed(d);
+}
+
+static void
+prune(struct daemon *d)
+{
+	int64_t t = now(d), pruned = 0;
+
+	if (d->conf.keep_days == 0)
+		return;
+	if (store_begin(d->store) == -1 ||
+	    store_prune(d->store, t - (int64_t)d->conf.keep_days * 86400,
+	    t - TOMBSTONE_KEEP, t, &pruned) == -1) {
+		store_failed(d);
+		return;
+	}
+	if (pruned > 0)
+		log_info("event=pruned releases=%lld keep_days=%d", (long long)pruned,
+		    d->conf.keep_days);
+}
+
+static void
+prune_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	prune(w->data);
 }
 
 static const char *
@@ -309,6 +365,18 @@ apply_pending_url(struct daemon *d, struct source *src)
 		log_info("event=changed source=%s note=\"new url, starting afresh\"",
 		    src->name);
 	return 1;
+}
+
+/* The rarer counts, only when there are some. */
+static const char *
+counts_extra(char *buf, size_t sz, const struct dedup_counts *c)
+{
+	buf[0] = '\0';
+	for (int k = DEDUP_PRUNED; k <= DEDUP_ERROR; k++)
+		if (c->n[k] > 0)
+			snprintf(buf + strlen(buf), sz - strlen(buf), " %s=%lu",
+			    dedup_result_name((enum dedup_result)k), c->n[k]);
+	return buf;
 }
 
 /* Record how a poll ended and put the source back on its schedule. */
@@ -410,8 +478,12 @@ poll_finished(struct source *src, const struct fetch_result *r)
 		log_info("event=unchanged source=%s status=304 ms=%lld next=%s",
 		    src->name, (long long)r->duration_ms, fmt_duration(when, sizeof(when), delay));
 	else if (ok)
-		log_info("event=fetched source=%s status=%d bytes=%lld entries=%zu ms=%lld next=%s",
+		log_info("event=fetched source=%s status=%d bytes=%lld entries=%zu "
+		    "new=%lu updated=%lu duplicate=%lu unchanged=%lu%s ms=%lld next=%s",
 		    src->name, r->status, (long long)r->bytes, entries,
+		    src->counts.n[DEDUP_NEW], src->counts.n[DEDUP_UPDATED],
+		    src->counts.n[DEDUP_DUPLICATE], src->counts.n[DEDUP_UNCHANGED],
+		    counts_extra(ev, sizeof(ev), &src->counts),
 		    (long long)r->duration_ms, fmt_duration(when, sizeof(when), delay));
 	else
 		log_warnx("event=failed source=%s status=%d error=%s failures=%d%s%s next=%s",
@@ -453,6 +525,7 @@ poll_start(struct daemon *d, struct source *src)
 	o.connect_timeout = (long)d->conf.connect_timeout;
 	o.timeout = (long)d->conf.timeout;
 	src->body_error[0] = '\0';
+	memset(&src->counts, 0, sizeof(src->counts));
 	ev_timer_stop(d->loop, &src->timer);
 	log_debug("event=poll source=%s url=%s", src->name,
 	    log_value(v, sizeof(v), src->st.url));
@@ -753,6 +826,11 @@ daemon_run(const struct daemon_options *o)
 	signal_watch(d, &d->sigterm, SIGTERM);
 	signal_watch(d, &d->sigint, SIGINT);
 	signal_watch(d, &d->sigusr1, SIGUSR1);
+	ev_timer_init(&d->prune, prune_cb, PRUNE_EVERY, PRUNE_EVERY);
+	d->prune.data = d;
+	prune(d);
+	if (!d->once)
+		ev_timer_start(d->loop, &d->prune);
 
 	if (sources_from_conf(d) == -1) {
 		d->status = 1;
@@ -790,6 +868,7 @@ daemon_run(const struct daemon_options *o)
 		d->status = 1;
 	}
 	ev_prepare_stop(d->loop, &d->commit);
+	ev_timer_stop(d->loop, &d->prune);
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sigint);

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_int.h"
 #include "xmalloc.h"
 
 /*
@@ -47,31 +48,56 @@ static const char *const migrations[] = {
 	"CREATE INDEX fetch_log_by_source ON fetch_log(source, id);",
 	/* 2: until when a server's Retry-After holds a source back */
 	"ALTER TABLE source ADD COLUMN retry_until INTEGER NOT NULL DEFAULT 0;",
+	/* 3: releases, who delivered them, their paragraph index, tombstones */
+	"CREATE TABLE release ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  fingerprint BLOB NOT NULL,"
+	"  content_hash BLOB NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  link TEXT,"
+	"  canonical_link TEXT,"
+	"  author TEXT,"
+	"  summary TEXT,"
+	"  body_html TEXT NOT NULL,"
+	"  body_text TEXT NOT NULL,"
+	"  categories TEXT,"
+	"  published INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  revisions INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX release_by_fingerprint ON release(fingerprint);"
+	"CREATE INDEX release_by_link ON release(canonical_link);"
+	"CREATE INDEX release_by_published ON release(published);"
+	"CREATE TABLE delivery ("
+	"  source TEXT NOT NULL,"
+	"  item_key TEXT NOT NULL,"
+	"  release INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,"
+	"  link TEXT,"
+	"  content_hash BLOB NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (source, item_key)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX delivery_by_release ON delivery(release);"
+	"CREATE TABLE paragraph ("
+	"  hash INTEGER NOT NULL,"
+	"  release INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (hash, release)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX paragraph_by_release ON paragraph(release);"
+	"CREATE TABLE tombstone ("
+	"  key BLOB PRIMARY KEY,"
+	"  pruned INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
 
-/* Statements the daemon runs on every poll, prepared once. */
-enum stmt_id {
-	STMT_SOURCE_SYNC,
-	STMT_SOURCE_GET,
-	STMT_SOURCE_SAVE,
-	STMT_FETCH_LOG_ADD,
-	STMT_FETCH_LOG_TRIM,
-	STMT_FETCH_LOG_COUNT,
-	STMT_COUNT
-};
 
-struct store {
-	sqlite3		*db;
-	int		 lock_fd;	/* STORE_LOCK_FILE, held while open */
-	char		*path;
-	char		*error;
-	sqlite3_stmt	*stmts[STMT_COUNT];
-};
-
-static int
-fail(struct store *s, const char *what)
+int
+store_fail(struct store *s, const char *what)
 {
 	free(s->error);
 	s->error = xasprintf("cannot %s in '%s': %s", what, s->path,
@@ -79,11 +105,11 @@ fail(struct store *s, const char *what)
 	return -1;
 }
 
-static int
-exec(struct store *s, const char *sql, const char *what)
+int
+store_exec(struct store *s, const char *sql, const char *what)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return fail(s, what);
+		return store_fail(s, what);
 	return 0;
 }
 
@@ -94,13 +120,13 @@ user_version(struct store *s, int *version)
 	int r = -1;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return fail(s, "read the schema version");
+		return store_fail(s, "read the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*version = sqlite3_column_int(st, 0);
 		r = 0;
 	}
 	sqlite3_finalize(st);
-	return r == 0 ? 0 : fail(s, "read the schema version");
+	return r == 0 ? 0 : store_fail(s, "read the schema version");
 }
 
 static int
@@ -121,14 +147,14 @@ migrate(struct store *s)
 		char set[64];
 
 		snprintf(set, sizeof(set), "PRAGMA user_version = %d", version + 1);
-		if (exec(s, "BEGIN IMMEDIATE", "begin a migration") == -1)
+		if (store_exec(s, "BEGIN IMMEDIATE", "begin a migration") == -1)
 			return -1;
-		if (exec(s, migrations[version], "migrate the schema") == -1 ||
-		    exec(s, set, "record the schema version") == -1) {
+		if (store_exec(s, migrations[version], "migrate the schema") == -1 ||
+		    store_exec(s, set, "record the schema version") == -1) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		if (exec(s, "COMMIT", "commit a migration") == -1)
+		if (store_exec(s, "COMMIT", "commit a migration") == -1)
 			return -1;
 	}
 	return 0;
@@ -195,9 +221,9 @@ store_open(struct store **sp, const char *state_dir, char **err)
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if (exec(s, "PRAGMA journal_mode = WAL", "enable WAL") == -1 ||
-	    exec(s, "PRAGMA synchronous = NORMAL", "set synchronous") == -1 ||
-	    exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") == -1 ||
+	if (store_exec(s, "PRAGMA journal_mode = WAL", "enable WAL") == -1 ||
+	    store_exec(s, "PRAGMA synchronous = NORMAL", "set synchronous") == -1 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") == -1 ||
 	    migrate(s) == -1) {
 		*err = xstrdup(s->error);
 		store_close(s);
@@ -271,20 +297,20 @@ store_error(const struct store *s)
 }
 
 /* The cached statement id, prepared on first use, reset and unbound. */
-static int
-prepare(struct store *s, enum stmt_id id, const char *sql, sqlite3_stmt **st)
+int
+store_prepare(struct store *s, enum stmt_id id, const char *sql, sqlite3_stmt **st)
 {
 	if (s->stmts[id] == NULL && sqlite3_prepare_v3(s->db, sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK)
-		return fail(s, "prepare a statement");
+		return store_fail(s, "prepare a statement");
 	*st = s->stmts[id];
 	sqlite3_reset(*st);
 	sqlite3_clear_bindings(*st);
 	return 0;
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(st, i);
@@ -293,14 +319,14 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* Run a cached statement that returns no rows. */
-static int
-run(struct store *s, sqlite3_stmt *st, const char *what)
+int
+store_run(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int r = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE)
-		return fail(s, what);
+		return store_fail(s, what);
 	return 0;
 }
 
@@ -310,20 +336,20 @@ store_source_sync(struct store *s, const char *name, const char *configured_url)
 	sqlite3_stmt *st;
 
 	/* A new source is polled at once; a changed URL starts afresh. */
-	if (prepare(s, STMT_SOURCE_SYNC,
+	if (store_prepare(s, STMT_SOURCE_SYNC,
 	    "INSERT INTO source (name, url, configured_url) VALUES (?1, ?2, ?2) "
 	    "ON CONFLICT (name) DO UPDATE SET url = ?2, configured_url = ?2, "
 	    "  etag = NULL, last_modified = NULL, next_poll = 0, failures = 0, "
 	    "  last_status = 0, last_error = NULL, retired = 0, retry_until = 0 "
 	    "WHERE configured_url != ?2", &st) == -1)
 		return -1;
-	bind_text(st, 1, name);
-	bind_text(st, 2, configured_url);
-	return run(s, st, "record a source");
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, configured_url);
+	return store_run(s, st, "record a source");
 }
 
-static char *
-column_text(sqlite3_stmt *st, int i)
+char *
+store_column_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
@@ -337,25 +363,25 @@ store_source_get(struct store *s, const char *name, struct store_source *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (prepare(s, STMT_SOURCE_GET,
+	if (store_prepare(s, STMT_SOURCE_GET,
 	    "SELECT name, url, configured_url, etag, last_modified, next_poll, "
 	    "  last_poll, last_success, failures, last_status, last_error, retired, "
 	    "  retry_until FROM source WHERE name = ?1", &st) == -1)
 		return -1;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		out->name = column_text(st, 0);
-		out->url = column_text(st, 1);
-		out->configured_url = column_text(st, 2);
-		out->etag = column_text(st, 3);
-		out->last_modified = column_text(st, 4);
+		out->name = store_column_text(st, 0);
+		out->url = store_column_text(st, 1);
+		out->configured_url = store_column_text(st, 2);
+		out->etag = store_column_text(st, 3);
+		out->last_modified = store_column_text(st, 4);
 		out->next_poll = sqlite3_column_int64(st, 5);
 		out->last_poll = sqlite3_column_int64(st, 6);
 		out->last_success = sqlite3_column_int64(st, 7);
 		out->failures = sqlite3_column_int(st, 8);
 		out->last_status = sqlite3_column_int(st, 9);
-		out->last_error = column_text(st, 10);
+		out->last_error = store_column_text(st, 10);
 		out->retired = sqlite3_column_int(st, 11);
 		out->retry_until = sqlite3_column_int64(st, 12);
 	}
@@ -363,7 +389,7 @@ store_source_get(struct store *s, const char *name, struct store_source *out)
 	if (r == SQLITE_ROW)
 		return 0;
 	if (r != SQLITE_DONE)
-		return fail(s, "read a source");
+		return store_fail(s, "read a source");
 	free(s->error);
 	s->error = xasprintf("no source '%s' in '%s'", name, s->path);
 	return -1;
@@ -374,25 +400,25 @@ store_source_save(struct store *s, const struct store_source *src)
 {
 	sqlite3_stmt *st;
 
-	if (prepare(s, STMT_SOURCE_SAVE,
+	if (store_prepare(s, STMT_SOURCE_SAVE,
 	    "UPDATE source SET url = ?2, etag = ?3, last_modified = ?4, "
 	    "  next_poll = ?5, last_poll = ?6, last_success = ?7, failures = ?8, "
 	    "  last_status = ?9, last_error = ?10, retired = ?11, retry_until = ?12 "
 	    "WHERE name = ?1", &st) == -1)
 		return -1;
-	bind_text(st, 1, src->name);
-	bind_text(st, 2, src->url);
-	bind_text(st, 3, src->etag);
-	bind_text(st, 4, src->last_modified);
+	store_bind_text(st, 1, src->name);
+	store_bind_text(st, 2, src->url);
+	store_bind_text(st, 3, src->etag);
+	store_bind_text(st, 4, src->last_modified);
 	sqlite3_bind_int64(st, 5, src->next_poll);
 	sqlite3_bind_int64(st, 6, src->last_poll);
 	sqlite3_bind_int64(st, 7, src->last_success);
 	sqlite3_bind_int(st, 8, src->failures);
 	sqlite3_bind_int(st, 9, src->last_status);
-	bind_text(st, 10, src->last_error);
+	store_bind_text(st, 10, src->last_error);
 	sqlite3_bind_int(st, 11, src->retired);
 	sqlite3_bind_int64(st, 12, src->retry_until);
-	if (run(s, st, "save a source") == -1)
+	if (store_run(s, st, "save a source") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) != 1) {
 		free(s->error);
@@ -421,29 +447,29 @@ store_fetch_log_add(struct store *s, const char *name, const struct store_fetch 
 	/* inside the daemon's batch already, or a transaction of its own */
 	int own = sqlite3_get_autocommit(s->db);
 
-	if (own && exec(s, "BEGIN IMMEDIATE", "begin a transaction") == -1)
+	if (own && store_exec(s, "BEGIN IMMEDIATE", "begin a transaction") == -1)
 		return -1;
-	if (prepare(s, STMT_FETCH_LOG_ADD, "INSERT INTO fetch_log (source, time, status, bytes, "
+	if (store_prepare(s, STMT_FETCH_LOG_ADD, "INSERT INTO fetch_log (source, time, status, bytes, "
 	    "duration_ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st) == -1)
 		goto fail;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, f->time);
 	sqlite3_bind_int(st, 3, f->status);
 	sqlite3_bind_int64(st, 4, f->bytes);
 	sqlite3_bind_int(st, 5, f->duration_ms);
-	bind_text(st, 6, f->error);
-	if (run(s, st, "log a fetch") == -1)
+	store_bind_text(st, 6, f->error);
+	if (store_run(s, st, "log a fetch") == -1)
 		goto fail;
 	/* keep the log bounded: the newest rows of this source only */
-	if (prepare(s, STMT_FETCH_LOG_TRIM, "DELETE FROM fetch_log WHERE source = ?1 AND id <= "
+	if (store_prepare(s, STMT_FETCH_LOG_TRIM, "DELETE FROM fetch_log WHERE source = ?1 AND id <= "
 	    "(SELECT id FROM fetch_log WHERE source = ?1 ORDER BY id DESC "
 	    " LIMIT 1 OFFSET ?2)", &st) == -1)
 		goto fail;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	sqlite3_bind_int(st, 2, STORE_FETCH_LOG_KEEP);
-	if (run(s, st, "trim the fetch log") == -1)
+	if (store_run(s, st, "trim the fetch log") == -1)
 		goto fail;
-	return own ? exec(s, "COMMIT", "commit a transaction") : 0;
+	return own ? store_exec(s, "COMMIT", "commit a transaction") : 0;
 fail:
 	if (own)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -455,7 +481,7 @@ store_begin(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		return 0;
-	return exec(s, "BEGIN IMMEDIATE", "begin a transaction");
+	return store_exec(s, "BEGIN IMMEDIATE", "begin a transaction");
 }
 
 int
@@ -463,7 +489,7 @@ store_commit(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
-	if (exec(s, "COMMIT", "commit a transaction") == -1) {
+	if (store_exec(s, "COMMIT", "commit a transaction") == -1) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -482,9 +508,9 @@ store_fetch_log_count(struct store *s, const char *name)
 	sqlite3_stmt *st;
 	int n = -1;
 
-	if (prepare(s, STMT_FETCH_LOG_COUNT, "SELECT count(*) FROM fetch_log WHERE source = ?1", &st) == -1)
+	if (store_prepare(s, STMT_FETCH_LOG_COUNT, "SELECT count(*) FROM fetch_log WHERE source = ?1", &st) == -1)
 		return -1;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);

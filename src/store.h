@@ -82,6 +82,83 @@ int store_fetch_log_add(struct store *s, const char *name, const struct store_fe
 /* How many fetch log rows a source has (for tests and status). */
 int store_fetch_log_count(struct store *s, const char *name);
 
+/* ---- releases (store_release.c) ---- */
+
+#define STORE_HASH_BYTES	16	/* fingerprints and content hashes */
+
+/* A release as stored. Strings malloc'd; release with store_release_clear. */
+struct store_release {
+	int64_t		 id;
+	char		*uid;		/* stable forever: the Atom id is made of it */
+	unsigned char	 fingerprint[STORE_HASH_BYTES];
+	unsigned char	 content_hash[STORE_HASH_BYTES];
+	char		*title;
+	char		*link;		/* as the first source gave it */
+	char		*canonical_link;
+	char		*author;
+	char		*summary;	/* the lead paragraph */
+	char		*body_html;	/* sanitised, repeats removed */
+	char		*body_text;	/* the paragraphs, separated by blank lines */
+	char		*categories;	/* distinct, one a line */
+	int64_t		 published;	/* the earliest any source gave */
+	int64_t		 updated;
+	int64_t		 first_seen;
+	int		 revisions;
+};
+
+void store_release_clear(struct store_release *r);
+
+/*
+ * What a source delivered under an item key (its GUID, or its link, or its
+ * fingerprint): the release and the content hash of what it said. 1 found,
+ * 0 not, -1 error.
+ */
+int store_delivery_get(struct store *s, const char *source, const char *key,
+    int64_t *release, unsigned char content_hash[STORE_HASH_BYTES]);
+/* Record (or re-point) a delivery. 0 or -1. */
+int store_delivery_put(struct store *s, const char *source, const char *key,
+    int64_t release, const char *link, const unsigned char content_hash[STORE_HASH_BYTES],
+    int64_t now);
+/* How many deliveries a release has (its sources, counted by item). */
+int store_delivery_count(struct store *s, int64_t release);
+
+/* A release by fingerprint or canonical link: 1 with *id, 0, -1. */
+int store_release_by_fingerprint(struct store *s,
+    const unsigned char fp[STORE_HASH_BYTES], int64_t *id);
+int store_release_by_link(struct store *s, const char *canonical_link, int64_t *id);
+/* Read a release (0), or -1. */
+int store_release_get(struct store *s, int64_t id, struct store_release *out);
+/* Insert r (r->id is set) with its paragraph hashes. 0 or -1. */
+int store_release_insert(struct store *s, struct store_release *r,
+    const uint64_t *hashes, size_t nhashes);
+/* Rewrite a release's content (revisions + 1) and its paragraph index. */
+int store_release_revise(struct store *s, const struct store_release *r,
+    const uint64_t *hashes, size_t nhashes);
+/* Move a release's published date earlier, if given an earlier one. */
+int store_release_touch(struct store *s, int64_t id, int64_t published);
+int64_t store_release_count(struct store *s);
+
+/* Up to max releases whose body has a paragraph with this hash; the count
+ * found (so max + 1 tells "at least that many"), or -1. */
+int store_paragraph_releases(struct store *s, uint64_t hash, int64_t *ids, int max);
+/* A release's paragraph hashes (malloc'd in *v). 0 or -1. */
+int store_paragraph_hashes(struct store *s, int64_t release, uint64_t **v, size_t *n);
+
+/*
+ * Tombstones: what pruning removed, so that a source still listing it does
+ * not bring it back. 1 if key (any bytes) is a tombstone (whose last
+ * sighting is then moved to now), 0 if not, -1.
+ */
+int store_tombstone_check(struct store *s, const void *key, size_t len, int64_t now);
+/*
+ * Delete releases published before `before`, with their deliveries and
+ * paragraphs, leaving tombstones for their item keys, links and
+ * fingerprints; drop tombstones not seen since tombstone_before. *pruned
+ * counts releases. 0 or -1.
+ */
+int store_prune(struct store *s, int64_t before, int64_t tombstone_before,
+    int64_t now, int64_t *pruned);
+
 /*
  * Batching: the daemon opens a transaction when it first writes and commits
  * it once per loop iteration, so ten thousand polls do not cost ten

@@ -1,0 +1,609 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "buf.h"
+#include "date.h"
+#include "dedup.h"
+#include "normalise.h"
+#include "xmalloc.h"
+
+/* Candidate releases looked at per entry: enough for any honest overlap. */
+#define MAX_CANDIDATES	64
+/* The lead paragraph shown as a summary is cut near here. */
+#define SUMMARY_MAX	600
+
+/* ---- canonical links ---- */
+
+static int
+tracking_param(const char *p, size_t keylen)
+{
+	static const char *const names[] = {
+		"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+		"mc_cid", "mc_eid", "_hsenc", "_hsmi", "_ga", "_gl", "igshid",
+		"ref", "ref_src", "ref_url", "spm", "mkt_tok", "oly_anon_id",
+		"oly_enc_id", "vero_id", "vero_conv", "wickedid", "s_cid", "cmpid",
+		"__s", "at_medium", "at_campaign", "ncid", "sr_share", "twclid",
+		"ttclid", "li_fat_id", "epik", "rb_clickid", "icid", NULL,
+	};
+
+	if (keylen >= 4 && strncasecmp(p, "utm_", 4) == 0)
+		return 1;
+	for (int i = 0; names[i] != NULL; i++)
+		if (strlen(names[i]) == keylen && strncasecmp(p, names[i], keylen) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+dedup_canonical_link(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *query = NULL, *out = NULL, *r = NULL;
+	struct buf q;
+
+	if (url == NULL || *url == '\0' || (u = curl_url()) == NULL)
+		return NULL;
+	buf_init(&q, (size_t)-1);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	for (char *p = host; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
+		goto out;
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && query != NULL) {
+		for (char *p = query; *p;) {
+			size_t len = strcspn(p, "&;"), keylen = strcspn(p, "=&;");
+
+			if (len > 0 && !tracking_param(p, keylen)) {
+				if (q.len > 0)
+					buf_addc(&q, '&');
+				buf_add(&q, p, len);
+			}
+			p += len;
+			if (*p)
+				p++;
+		}
+		curl_url_set(u, CURLUPART_QUERY, q.len ? buf_str(&q) : NULL, 0);
+	}
+	if (curl_url_get(u, CURLUPART_URL, &out, CURLU_NO_DEFAULT_PORT) == CURLUE_OK)
+		r = xstrdup(out);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(query);
+	curl_free(out);
+	curl_url_cleanup(u);
+	buf_release(&q);
+	return r;
+}
+
+/* ---- an entry, normalised ---- */
+
+struct item {
+	char		*title;		/* plain */
+	char		*title_key;
+	const char	*link;
+	char		*canon;
+	char		*key;		/* the item key of the delivery */
+	struct norm_body body;
+	uint64_t	*hashes;	/* distinct text paragraphs, sorted */
+	size_t		 nhashes;
+	unsigned char	 fp[STORE_HASH_BYTES];
+	unsigned char	 content[STORE_HASH_BYTES];
+	char		*html;
+	char		*text;
+	char		*summary;
+	char		*categories;
+	int64_t		 published;
+	int64_t		 updated;
+};
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+hex(char *out, const unsigned char *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Distinct categories (compared by key), one a line. */
+static char *
+categories_join(const struct feed_entry *e)
+{
+	struct buf b;
+	char **keys = xcalloc(e->ncategories + 1, sizeof(*keys));
+	size_t nkeys = 0;
+
+	buf_init(&b, (size_t)-1);
+	for (size_t i = 0; i < e->ncategories; i++) {
+		char *plain = normalise_plain(e->categories[i]);
+		char *key = normalise_key(plain);
+		int dup = key[0] == '\0';
+
+		for (size_t j = 0; j < nkeys && !dup; j++)
+			dup = strcmp(keys[j], key) == 0;
+		if (!dup) {
+			if (b.len)
+				buf_addc(&b, '\n');
+			buf_addstr(&b, plain);
+			keys[nkeys++] = key;
+		} else
+			free(key);
+		free(plain);
+	}
+	for (size_t j = 0; j < nkeys; j++)
+		free(keys[j]);
+	free(keys);
+	return b.len ? buf_detach(&b) : (buf_release(&b), NULL);
+}
+
+static void
+item_build(struct item *it, const struct feed_entry *e, int64_t now)
+{
+	const char *body = e->content && *e->content ? e->content : e->summary;
+	crypto_generichash_state h;
+	struct buf text;
+	char fphex[2 * STORE_HASH_BYTES + 1];
+
+	memset(it, 0, sizeof(*it));
+	it->title = normalise_plain(e->title);
+	it->title_key = normalise_key(it->title);
+	it->link = e->link;
+	it->canon = dedup_canonical_link(e->link);
+	normalise_body(body, e->content && *e->content ? e->content_base : e->link, &it->body);
+	it->hashes = xcalloc(it->body.n + 1, sizeof(*it->hashes));
+	buf_init(&text, (size_t)-1);
+	for (size_t i = 0; i < it->body.n; i++) {
+		const struct norm_para *p = &it->body.v[i];
+
+		if (!p->has_text)
+			continue;
+		it->hashes[it->nhashes++] = p->hash;
+		if (text.len)
+			buf_addstr(&text, "\n\n");
+		buf_addstr(&text, p->text);
+		if (it->summary == NULL && p->kind != NORM_H) {
+			size_t len = strlen(p->text);
+
+			if (len > SUMMARY_MAX) {
+				/* cut at a word, on a character boundary */
+				len = SUMMARY_MAX;
+				while (len > SUMMARY_MAX / 2 && p->text[len] != ' ')
+					len--;
+				it->summary = xasprintf("%.*s …", (int)len, p->text);
+			} else
+				it->summary = xstrdup(p->text);
+		}
+	}
+	it->text = buf_detach(&text);
+	qsort(it->hashes, it->nhashes, sizeof(*it->hashes), u64cmp);
+	it->html = normalise_render(&it->body);
+	it->categories = categories_join(e);
+
+	/* the fingerprint: the title and the set of paragraphs; a title
+	 * alone is not enough to tell releases apart, so then the link too */
+	crypto_generichash_init(&h, NULL, 0, STORE_HASH_BYTES);
+	crypto_generichash_update(&h, (const unsigned char *)it->title_key, strlen(it->title_key) + 1);
+	if (it->nhashes > 0) {
+		for (size_t i = 0; i < it->nhashes; i++) {
+			unsigned char b[8];
+
+			for (int k = 0; k < 8; k++)
+				b[k] = (unsigned char)(it->hashes[i] >> (56 - 8 * k));
+			crypto_generichash_update(&h, b, sizeof(b));
+		}
+	} else if (it->canon != NULL)
+		crypto_generichash_update(&h, (const unsigned char *)it->canon, strlen(it->canon));
+	crypto_generichash_final(&h, it->fp, STORE_HASH_BYTES);
+
+	/* what the text says, in order: a change here is a revision */
+	crypto_generichash_init(&h, NULL, 0, STORE_HASH_BYTES);
+	crypto_generichash_update(&h, (const unsigned char *)it->title, strlen(it->title) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)it->html, strlen(it->html));
+	crypto_generichash_final(&h, it->content, STORE_HASH_BYTES);
+
+	if (e->id != NULL && *e->id != '\0')
+		it->key = xstrdup(e->id);
+	else if (it->canon != NULL)
+		it->key = xasprintf("link:%s", it->canon);
+	else {
+		hex(fphex, it->fp, STORE_HASH_BYTES);
+		it->key = xasprintf("fp:%s", fphex);
+	}
+	it->published = e->published != DATE_NONE ? e->published :
+	    e->updated != DATE_NONE ? e->updated : now;
+	it->updated = e->updated != DATE_NONE ? e->updated : it->published;
+}
+
+static void
+item_release(struct item *it)
+{
+	free(it->title);
+	free(it->title_key);
+	free(it->canon);
+	free(it->key);
+	norm_body_release(&it->body);
+	free(it->hashes);
+	free(it->html);
+	free(it->text);
+	free(it->summary);
+	free(it->categories);
+}
+
+/* ---- overlap ---- */
+
+static int
+has_hash(const uint64_t *v, size_t n, uint64_t h)
+{
+	return bsearch(&h, v, n, sizeof(*v), u64cmp) != NULL;
+}
+
+/* Whether a paragraph is in enough releases to be boilerplate; -1 on error. */
+static int
+is_boilerplate(struct store *s, uint64_t h)
+{
+	int64_t ids[DEDUP_BOILERPLATE_RELEASES];
+	int n = store_paragraph_releases(s, h, ids, DEDUP_BOILERPLATE_RELEASES);
+
+	return n < 0 ? -1 : n >= DEDUP_BOILERPLATE_RELEASES;
+}
+
+/*
+ * The Jaccard overlap of the item's paragraphs (own: the non-boilerplate
+ * ones, sorted) with release id's, boilerplate left out of both. -1 on a
+ * store error.
+ */
+static double
+overlap_with(struct store *s, const uint64_t *own, size_t nown, int64_t id)
+{
+	uint64_t *theirs;
+	size_t ntheirs, common = 0, other = 0;
+
+	if (store_paragraph_hashes(s, id, &theirs, &ntheirs) == -1)
+		return -1;
+	for (size_t i = 0; i < ntheirs; i++) {
+		int b;
+
+		if (has_hash(own, nown, theirs[i])) {
+			common++;
+			continue;
+		}
+		if ((b = is_boilerplate(s, theirs[i])) == -1) {
+			free(theirs);
+			return -1;
+		}
+		other += !b;
+	}
+	free(theirs);
+	if (nown + other == 0)
+		return 0;
+	return (double)common / (double)(nown + other);
+}
+
+/*
+ * The release sharing most of the item's paragraphs, if its overlap is at
+ * least threshold: 1 with *id, 0 none, -1 error. Only releases found
+ * through the paragraph index are looked at.
+ */
+static int
+best_overlap(struct store *s, const struct item *it, double threshold, int64_t *id)
+{
+	uint64_t *own = xcalloc(it->nhashes + 1, sizeof(*own));
+	size_t nown = 0, ncand = 0;
+	struct { int64_t id; size_t count; } cand[MAX_CANDIDATES];
+	double best = 0;
+	int found = 0, status = -1;
+
+	for (size_t i = 0; i < it->nhashes; i++) {
+		int64_t ids[DEDUP_BOILERPLATE_RELEASES];
+		int n = store_paragraph_releases(s, it->hashes[i], ids, DEDUP_BOILERPLATE_RELEASES);
+
+		if (n < 0)
+			goto out;
+		if (n >= DEDUP_BOILERPLATE_RELEASES)
+			continue;	/* boilerplate: counts for nothing */
+		own[nown++] = it->hashes[i];
+		for (int k = 0; k < n; k++) {
+			size_t c;
+
+			for (c = 0; c < ncand && cand[c].id != ids[k]; c++)
+				;
+			if (c == ncand) {
+				if (ncand == MAX_CANDIDATES)
+					continue;
+				cand[ncand].id = ids[k];
+				cand[ncand++].count = 0;
+			}
+			cand[c].count++;
+		}
+	}
+	status = 0;
+	if (nown < DEDUP_MIN_PARAGRAPHS)
+		goto out;
+	for (size_t c = 0; c < ncand; c++) {
+		double j;
+
+		/* the overlap cannot pass count / |own|: skip the hopeless */
+		if ((double)cand[c].count < threshold * (double)nown)
+			continue;
+		if ((j = overlap_with(s, own, nown, cand[c].id)) < 0) {
+			status = -1;
+			goto out;
+		}
+		if (j >= threshold && j > best) {
+			best = j;
+			*id = cand[c].id;
+			found = 1;
+		}
+	}
+	status = found;
+out:
+	free(own);
+	return status;
+}
+
+/* ---- writing ---- */
+
+static void
+fill_release(struct store_release *r, struct item *it, const struct feed_entry *e)
+{
+	memcpy(r->fingerprint, it->fp, STORE_HASH_BYTES);
+	memcpy(r->content_hash, it->content, STORE_HASH_BYTES);
+	r->title = it->title;
+	r->link = (char *)(uintptr_t)it->link;
+	r->canonical_link = it->canon;
+	r->author = (char *)(uintptr_t)e->author;
+	r->summary = it->summary;
+	r->body_html = it->html;
+	r->body_text = it->text;
+	r->categories = it->categories;
+}
+
+static enum dedup_result
+create(struct store *s, const char *source, struct item *it, const struct feed_entry *e,
+    int64_t now, int64_t *release)
+{
+	struct store_release r;
+	unsigned char uid[STORE_HASH_BYTES];
+	char uidhex[2 * STORE_HASH_BYTES + 1];
+	crypto_generichash_state h;
+
+	memset(&r, 0, sizeof(r));
+	fill_release(&r, it, e);
+	/* stable and unique: who first delivered what, and its fingerprint */
+	crypto_generichash_init(&h, NULL, 0, sizeof(uid));
+	crypto_generichash_update(&h, (const unsigned char *)source, strlen(source) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)it->key, strlen(it->key) + 1);
+	crypto_generichash_update(&h, it->fp, sizeof(it->fp));
+	crypto_generichash_final(&h, uid, sizeof(uid));
+	hex(uidhex, uid, sizeof(uid));
+	r.uid = uidhex;
+	r.published = it->published;
+	r.updated = it->updated;
+	r.first_seen = now;
+	if (store_release_insert(s, &r, it->hashes, it->nhashes) == -1 ||
+	    store_delivery_put(s, source, it->key, r.id, it->link, it->content, now) == -1)
+		return DEDUP_ERROR;
+	*release = r.id;
+	return DEDUP_NEW;
+}
+
+/* Revise stored release id with the item's text. */
+static enum dedup_result
+revise(struct store *s, int64_t id, const struct store_release *old, struct item *it,
+    const struct feed_entry *e, int64_t now)
+{
+	struct store_release r;
+
+	memset(&r, 0, sizeof(r));
+	fill_release(&r, it, e);
+	r.id = id;
+	/* the first source's link and author stay the release's */
+	r.link = old->link;
+	r.author = old->author ? old->author : r.author;
+	r.published = old->published < it->published ? old->published : it->published;
+	/* <updated> moves: to the feed's date when it is later, else to now */
+	r.updated = it->updated > old->updated ? it->updated : now > old->updated ? now : old->updated + 1;
+	return store_release_revise(s, &r, it->hashes, it->nhashes) == -1 ? DEDUP_ERROR : DEDUP_UPDATED;
+}
+
+/* Whether the item is a version of release old (rather than another
+ * release under a reused GUID or link). */
+static int
+same_release(struct store *s, const struct item *it, const struct store_release *old,
+    int *error)
+{
+	char *old_key = normalise_key(old->title ? old->title : "");
+	int same = strcmp(old_key, it->title_key) == 0 && it->title_key[0] != '\0';
+	uint64_t *theirs;
+	size_t ntheirs, common = 0;
+
+	free(old_key);
+	if (same)
+		return 1;
+	if (store_paragraph_hashes(s, old->id, &theirs, &ntheirs) == -1) {
+		*error = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < ntheirs; i++)
+		common += has_hash(it->hashes, it->nhashes, theirs[i]);
+	free(theirs);
+	if (it->nhashes + ntheirs == common)
+		return 0;
+	return (double)common / (double)(it->nhashes + ntheirs - common) >= DEDUP_REVISION_OVERLAP;
+}
+
+/*
+ * The item belongs to release id (found by link or overlap) and comes from
+ * a delivery not seen before: revise the release if this copy is newer and
+ * says something else, else it is one more copy.
+ */
+static enum dedup_result
+join(struct store *s, const char *source, struct item *it, const struct feed_entry *e,
+    int64_t id, int64_t now)
+{
+	struct store_release old;
+	enum dedup_result r = DEDUP_DUPLICATE;
+
+	if (store_release_get(s, id, &old) == -1)
+		return DEDUP_ERROR;
+	if (memcmp(old.content_hash, it->content, STORE_HASH_BYTES) != 0 &&
+	    it->updated > old.updated)
+		r = revise(s, id, &old, it, e, now);
+	else if (store_release_touch(s, id, it->published) == -1)
+		r = DEDUP_ERROR;
+	if (r != DEDUP_ERROR &&
+	    store_delivery_put(s, source, it->key, id, it->link, it->content, now) == -1)
+		r = DEDUP_ERROR;
+	store_release_clear(&old);
+	return r;
+}
+
+static int
+tombstoned(struct store *s, const char *source, const struct item *it, int64_t now)
+{
+	size_t sl = strlen(source), kl = strlen(it->key);
+	char *k = xmalloc(sl + kl + 2);
+	unsigned char f[1 + STORE_HASH_BYTES];
+	int r;
+
+	k[0] = 'k';
+	memcpy(k + 1, source, sl);
+	k[1 + sl] = '\0';
+	memcpy(k + 2 + sl, it->key, kl);
+	r = store_tombstone_check(s, k, sl + kl + 2, now);
+	free(k);
+	if (r != 0)
+		return r;
+	f[0] = 'f';
+	memcpy(f + 1, it->fp, STORE_HASH_BYTES);
+	if ((r = store_tombstone_check(s, f, sizeof(f), now)) != 0)
+		return r;
+	if (it->canon != NULL) {
+		char *l = xasprintf("l%s", it->canon);
+
+		r = store_tombstone_check(s, l, strlen(l), now);
+		free(l);
+	}
+	return r;
+}
+
+enum dedup_result
+dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
+    const struct feed_entry *e, int64_t now, int64_t *release)
+{
+	struct item it;
+	struct store_release old;
+	unsigned char seen[STORE_HASH_BYTES];
+	enum dedup_result r;
+	int64_t id = 0;
+	int found, error = 0;
+
+	item_build(&it, e, now);
+	if ((found = store_delivery_get(s, source, it.key, &id, seen)) == -1) {
+		r = DEDUP_ERROR;
+		goto out;
+	}
+	if (found) {
+		if (memcmp(seen, it.content, STORE_HASH_BYTES) == 0) {
+			r = DEDUP_UNCHANGED;
+			goto out;
+		}
+		if (store_release_get(s, id, &old) == -1) {
+			r = DEDUP_ERROR;
+			goto out;
+		}
+		if (same_release(s, &it, &old, &error)) {
+			/* the source changed what it says under this key */
+			r = revise(s, id, &old, &it, e, now);
+			if (r != DEDUP_ERROR && store_delivery_put(s, source, it.key, id,
+			    it.link, it.content, now) == -1)
+				r = DEDUP_ERROR;
+		} else if (error)
+			r = DEDUP_ERROR;
+		else
+			r = create(s, source, &it, e, now, &id);	/* a reused GUID */
+		store_release_clear(&old);
+		goto out;
+	}
+	if ((found = tombstoned(s, source, &it, now)) != 0) {
+		r = found < 0 ? DEDUP_ERROR : DEDUP_PRUNED;
+		id = 0;
+		goto out;
+	}
+	if (c->keep_seconds > 0 && it.published < now - c->keep_seconds) {
+		r = DEDUP_OLD;
+		goto out;
+	}
+	if ((found = store_release_by_fingerprint(s, it.fp, &id)) != 0) {
+		if (found < 0) {
+			r = DEDUP_ERROR;
+			goto out;
+		}
+		if (store_release_touch(s, id, it.published) == -1 ||
+		    store_delivery_put(s, source, it.key, id, it.link, it.content, now) == -1)
+			r = DEDUP_ERROR;
+		else
+			r = DEDUP_DUPLICATE;
+		goto out;
+	}
+	if (it.canon != NULL && (found = store_release_by_link(s, it.canon, &id)) != 0) {
+		if (found < 0) {
+			r = DEDUP_ERROR;
+			goto out;
+		}
+		if (store_release_get(s, id, &old) == -1) {
+			r = DEDUP_ERROR;
+			goto out;
+		}
+		found = same_release(s, &it, &old, &error);
+		store_release_clear(&old);
+		if (error) {
+			r = DEDUP_ERROR;
+			goto out;
+		}
+		if (found) {
+			r = join(s, source, &it, e, id, now);
+			goto out;
+		}
+	}
+	if ((found = best_overlap(s, &it, c->update_overlap, &id)) != 0) {
+		r = found < 0 ? DEDUP_ERROR : join(s, source, &it, e, id, now);
+		goto out;
+	}
+	r = create(s, source, &it, e, now, &id);
+out:
+	if (release != NULL)
+		*release = r == DEDUP_ERROR || r == DEDUP_PRUNED || r == DEDUP_OLD ? 0 : id;
+	item_release(&it);
+	return r;
+}
+
+const char *
+dedup_result_name(enum dedup_result r)
+{
+	static const char *const names[] = {
+		"new", "updated", "duplicate", "unchanged", "pruned", "old", "error",
+	};
+
+	return names[r];
+}

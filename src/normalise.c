@@ -1,0 +1,677 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gumbo.h>
+#include <sodium.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "normalise.h"
+#include "uri.h"
+#include "xmalloc.h"
+
+/* A paragraph's text or HTML never passes the body it came from. */
+#define PARA_MAX	(NORMALISE_MAX_BODY * 2)
+
+/* ---- keys and hashes ---- */
+
+char *
+normalise_key(const char *text)
+{
+	utf8proc_uint8_t *folded = NULL;
+	utf8proc_ssize_t n;
+	struct buf b;
+	int space = 0;
+
+	buf_init(&b, (size_t)-1);
+	n = utf8proc_map((const utf8proc_uint8_t *)text, 0, &folded,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+	    UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
+	    UTF8PROC_STRIPMARK);
+	if (n < 0) {
+		/* not UTF-8 (the parser never hands such text on): bytes as given */
+		free(folded);
+		folded = (utf8proc_uint8_t *)xstrdup(text);
+		n = (utf8proc_ssize_t)strlen(text);
+	}
+	for (utf8proc_ssize_t i = 0; i < n;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate(folded + i, n - i, &cp);
+		utf8proc_category_t cat;
+
+		if (len <= 0) {
+			i++;
+			continue;
+		}
+		cat = utf8proc_category(cp);
+		/* letters and numbers make the key; anything else separates */
+		if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+		    (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
+			if (space && b.len > 0)
+				buf_addc(&b, ' ');
+			space = 0;
+			buf_add(&b, folded + i, (size_t)len);
+		} else
+			space = 1;
+		i += len;
+	}
+	free(folded);
+	return buf_detach(&b);
+}
+
+uint64_t
+normalise_hash(const char *key)
+{
+	unsigned char out[8];
+	uint64_t h = 0;
+
+	crypto_generichash(out, sizeof(out), (const unsigned char *)key,
+	    strlen(key), NULL, 0);
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | out[i];
+	return h ? h : 1;	/* 0 means "no text" */
+}
+
+/* ---- building paragraphs ---- */
+
+/* The hashes of a body's paragraphs so far: open addressing, so that a
+ * body of 10 000 tiny paragraphs does not cost 10 000 squared checks. */
+struct hashset {
+	uint64_t	*v;
+	size_t		 n;
+	size_t		 size;	/* a power of two, or 0 */
+};
+
+static int
+hashset_add(struct hashset *h, uint64_t x)
+{
+	size_t i;
+
+	if (2 * (h->n + 1) > h->size) {
+		struct hashset g = { NULL, 0, h->size ? h->size * 2 : 64 };
+
+		g.v = xcalloc(g.size, sizeof(*g.v));
+		for (i = 0; i < h->size; i++)
+			if (h->v[i] != 0)
+				hashset_add(&g, h->v[i]);
+		free(h->v);
+		*h = g;
+	}
+	for (i = (size_t)x & (h->size - 1); h->v[i] != 0; i = (i + 1) & (h->size - 1))
+		if (h->v[i] == x)
+			return 0;
+	h->v[i] = x;
+	h->n++;
+	return 1;
+}
+
+struct walk {
+	struct norm_body *body;
+	struct hashset	 seen;
+	const char	*base;
+	struct buf	 text;
+	struct buf	 html;
+	enum norm_kind	 kind;
+	int		 level;
+	uintptr_t	 list;
+	int		 pre;		/* inside <pre>: white space is kept */
+	int		 br_pending;	/* a <br> not yet written: a second one splits */
+	int		 has_image;
+};
+
+static int
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Fold runs of white space (and no-break spaces) to one space, trimmed. */
+static char *
+fold_space(const char *s, size_t len)
+{
+	char *out = xmalloc(len + 1), *o = out;
+	int space = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (is_space(c)) {
+			space = 1;
+			continue;
+		}
+		if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] == 0xa0) {
+			space = 1;
+			i++;
+			continue;
+		}
+		if (space && o > out)
+			*o++ = ' ';
+		space = 0;
+		*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+para_add(struct norm_body *b, struct norm_para *p)
+{
+	if (b->n == b->alloc) {
+		b->alloc = b->alloc ? b->alloc * 2 : 16;
+		b->v = xrealloc(b->v, b->alloc * sizeof(*b->v));
+	}
+	b->v[b->n++] = *p;
+}
+
+/* End the paragraph being built; a repeat of an earlier one is dropped. */
+static void
+flush(struct walk *w)
+{
+	struct norm_para p;
+	char *key;
+
+	w->br_pending = 0;
+	memset(&p, 0, sizeof(p));
+	p.text = fold_space(buf_str(&w->text), w->text.len);
+	if (p.text[0] == '\0' && !w->has_image) {
+		free(p.text);
+		goto reset;
+	}
+	if (w->body->n >= NORMALISE_MAX_PARAS) {
+		free(p.text);
+		goto reset;
+	}
+	key = normalise_key(p.text);
+	if (key[0] != '\0') {
+		p.hash = normalise_hash(key);
+		p.has_text = 1;
+	} else {
+		/* a picture alone, or only punctuation: told apart by its HTML */
+		char *hkey = fold_space(buf_str(&w->html), w->html.len);
+
+		p.hash = normalise_hash(hkey);
+		free(hkey);
+	}
+	free(key);
+	if (!hashset_add(&w->seen, p.hash)) {
+		w->body->repeats++;
+		free(p.text);
+		goto reset;
+	}
+	p.html = w->pre ? xstrdup(buf_str(&w->html)) : fold_space(buf_str(&w->html), w->html.len);
+	p.kind = w->kind;
+	p.level = w->level;
+	p.list = w->list;
+	para_add(w->body, &p);
+reset:
+	buf_reset(&w->text);
+	buf_reset(&w->html);
+	w->has_image = 0;
+}
+
+static void
+add_escaped(struct buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': buf_addstr(b, "&amp;"); break;
+		case '<': buf_addstr(b, "&lt;"); break;
+		case '>': buf_addstr(b, "&gt;"); break;
+		case '"': buf_addstr(b, "&quot;"); break;
+		default: buf_addc(b, s[i]); break;
+		}
+	}
+}
+
+static void
+add_text(struct walk *w, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (w->br_pending) {
+		/* a single <br> is kept, unless only white space follows it */
+		size_t i;
+
+		for (i = 0; i < len && is_space((unsigned char)s[i]); i++)
+			;
+		if (i == len)
+			return;
+		buf_addstr(&w->html, "<br>");
+		buf_addc(&w->text, ' ');
+		w->br_pending = 0;
+	}
+	buf_add(&w->text, s, len);
+	add_escaped(&w->html, s, len);
+}
+
+/* ---- the allow-list ---- */
+
+enum role {
+	ROLE_INLINE,	/* kept, with its allowed attributes */
+	ROLE_TRANSPARENT,	/* dropped, its content kept */
+	ROLE_BLOCK,	/* ends a paragraph; content kept */
+	ROLE_DROP,	/* dropped with everything inside */
+};
+
+static enum role
+tag_role(GumboTag t)
+{
+	switch (t) {
+	case GUMBO_TAG_A: case GUMBO_TAG_ABBR: case GUMBO_TAG_B:
+	case GUMBO_TAG_CITE: case GUMBO_TAG_CODE: case GUMBO_TAG_DFN:
+	case GUMBO_TAG_EM: case GUMBO_TAG_I: case GUMBO_TAG_IMG:
+	case GUMBO_TAG_KBD: case GUMBO_TAG_MARK: case GUMBO_TAG_Q:
+	case GUMBO_TAG_S: case GUMBO_TAG_SAMP: case GUMBO_TAG_SMALL:
+	case GUMBO_TAG_STRONG: case GUMBO_TAG_SUB: case GUMBO_TAG_SUP:
+	case GUMBO_TAG_TIME: case GUMBO_TAG_U: case GUMBO_TAG_VAR:
+		return ROLE_INLINE;
+	case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_BODY: case GUMBO_TAG_CAPTION:
+	case GUMBO_TAG_CENTER: case GUMBO_TAG_DD: case GUMBO_TAG_DETAILS:
+	case GUMBO_TAG_DIR: case GUMBO_TAG_DIV:
+	case GUMBO_TAG_DL: case GUMBO_TAG_DT: case GUMBO_TAG_FIELDSET:
+	case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE: case GUMBO_TAG_FOOTER:
+	case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
+	case GUMBO_TAG_HEADER: case GUMBO_TAG_HGROUP: case GUMBO_TAG_HR:
+	case GUMBO_TAG_HTML: case GUMBO_TAG_LI: case GUMBO_TAG_MAIN:
+	case GUMBO_TAG_MENU: case GUMBO_TAG_NAV: case GUMBO_TAG_OL:
+	case GUMBO_TAG_P: case GUMBO_TAG_PRE: case GUMBO_TAG_SECTION:
+	case GUMBO_TAG_SUMMARY: case GUMBO_TAG_TABLE: case GUMBO_TAG_TBODY:
+	case GUMBO_TAG_TD: case GUMBO_TAG_TFOOT: case GUMBO_TAG_TH:
+	case GUMBO_TAG_THEAD: case GUMBO_TAG_TR: case GUMBO_TAG_UL:
+	case GUMBO_TAG_LISTING: case GUMBO_TAG_PLAINTEXT: case GUMBO_TAG_XMP:
+		return ROLE_BLOCK;
+	case GUMBO_TAG_APPLET: case GUMBO_TAG_AUDIO: case GUMBO_TAG_BASE:
+	case GUMBO_TAG_BUTTON: case GUMBO_TAG_CANVAS: case GUMBO_TAG_DATALIST:
+	case GUMBO_TAG_EMBED: case GUMBO_TAG_FORM: case GUMBO_TAG_FRAME:
+	case GUMBO_TAG_FRAMESET: case GUMBO_TAG_HEAD: case GUMBO_TAG_IFRAME:
+	case GUMBO_TAG_INPUT: case GUMBO_TAG_KEYGEN: case GUMBO_TAG_LINK:
+	case GUMBO_TAG_MATH: case GUMBO_TAG_META: case GUMBO_TAG_NOEMBED:
+	case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_OBJECT:
+	case GUMBO_TAG_OPTGROUP: case GUMBO_TAG_OPTION: case GUMBO_TAG_OUTPUT:
+	case GUMBO_TAG_PARAM: case GUMBO_TAG_PROGRESS: case GUMBO_TAG_SCRIPT:
+	case GUMBO_TAG_SELECT: case GUMBO_TAG_SOURCE: case GUMBO_TAG_STYLE:
+	case GUMBO_TAG_SVG: case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_TEXTAREA:
+	case GUMBO_TAG_TITLE: case GUMBO_TAG_TRACK: case GUMBO_TAG_VIDEO:
+	case GUMBO_TAG_METER: case GUMBO_TAG_BGSOUND: case GUMBO_TAG_MARQUEE:
+		return ROLE_DROP;
+	default:
+		return ROLE_TRANSPARENT;
+	}
+}
+
+static const char *
+attr(const GumboElement *e, const char *name)
+{
+	GumboAttribute *a = gumbo_get_attribute(&e->attributes, name);
+
+	return a ? a->value : NULL;
+}
+
+/* An absolute http(s) or mailto URL for url, or NULL. */
+static char *
+safe_url(const char *base, const char *url, int allow_mailto)
+{
+	char *abs;
+
+	if (url == NULL || *url == '\0')
+		return NULL;
+	abs = base ? uri_resolve(base, url) : xstrdup(url);
+	if (abs == NULL)
+		return NULL;
+	if (strncasecmp(abs, "http://", 7) == 0 || strncasecmp(abs, "https://", 8) == 0 ||
+	    (allow_mailto && strncasecmp(abs, "mailto:", 7) == 0))
+		return abs;
+	free(abs);
+	return NULL;
+}
+
+static void
+add_attr(struct buf *b, const char *name, const char *value)
+{
+	buf_addc(b, ' ');
+	buf_addstr(b, name);
+	buf_addstr(b, "=\"");
+	add_escaped(b, value, strlen(value));
+	buf_addc(b, '"');
+}
+
+/* width="1", height="0": a tracking pixel, not a picture. */
+static int
+tiny(const char *dim)
+{
+	return dim != NULL && atoi(dim) <= 2 && strspn(dim, " 0123456789px") == strlen(dim);
+}
+
+/* Write an allowed inline element's opening tag; 0 if it is to be dropped
+ * (a link or image whose URL is not safe keeps its text only). */
+static int
+open_inline(struct walk *w, const GumboElement *e)
+{
+	const char *name = gumbo_normalized_tagname(e->tag);
+	char *url = NULL;
+
+	if (w->br_pending) {
+		buf_addstr(&w->html, "<br>");
+		buf_addc(&w->text, ' ');
+		w->br_pending = 0;
+	}
+	if (e->tag == GUMBO_TAG_A) {
+		if ((url = safe_url(w->base, attr(e, "href"), 1)) == NULL)
+			return 0;
+		buf_addstr(&w->html, "<a");
+		add_attr(&w->html, "href", url);
+		free(url);
+		if (attr(e, "title"))
+			add_attr(&w->html, "title", attr(e, "title"));
+		buf_addc(&w->html, '>');
+		return 1;
+	}
+	if (e->tag == GUMBO_TAG_IMG) {
+		if (tiny(attr(e, "width")) || tiny(attr(e, "height")) ||
+		    (url = safe_url(w->base, attr(e, "src"), 0)) == NULL)
+			return 0;
+		buf_addstr(&w->html, "<img");
+		add_attr(&w->html, "src", url);
+		free(url);
+		add_attr(&w->html, "alt", attr(e, "alt") ? attr(e, "alt") : "");
+		buf_addc(&w->html, '>');
+		w->has_image = 1;
+		return 1;
+	}
+	buf_addc(&w->html, '<');
+	buf_addstr(&w->html, name);
+	if ((e->tag == GUMBO_TAG_ABBR || e->tag == GUMBO_TAG_DFN) && attr(e, "title"))
+		add_attr(&w->html, "title", attr(e, "title"));
+	if (e->tag == GUMBO_TAG_TIME && attr(e, "datetime"))
+		add_attr(&w->html, "datetime", attr(e, "datetime"));
+	buf_addc(&w->html, '>');
+	return 1;
+}
+
+static void walk_node(struct walk *w, const GumboNode *n, int depth);
+
+static void
+walk_children(struct walk *w, const GumboVector *children, int depth)
+{
+	for (unsigned i = 0; i < children->length; i++)
+		walk_node(w, children->data[i], depth + 1);
+}
+
+static void
+walk_block(struct walk *w, const GumboElement *e, int depth)
+{
+	enum norm_kind kind = w->kind;
+	int level = w->level, pre = w->pre;
+	uintptr_t list = w->list;
+
+	flush(w);
+	switch (e->tag) {
+	case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
+		w->kind = NORM_H;
+		w->level = e->tag - GUMBO_TAG_H1 + 1;
+		break;
+	case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_MENU: case GUMBO_TAG_DIR:
+		w->list = (uintptr_t)e;
+		w->level = e->tag == GUMBO_TAG_OL;
+		break;
+	case GUMBO_TAG_LI:
+		w->kind = NORM_LI;
+		break;
+	case GUMBO_TAG_BLOCKQUOTE:
+		w->kind = NORM_QUOTE;
+		break;
+	case GUMBO_TAG_PRE: case GUMBO_TAG_LISTING: case GUMBO_TAG_XMP:
+	case GUMBO_TAG_PLAINTEXT:
+		w->kind = NORM_PRE;
+		w->pre = 1;
+		break;
+	case GUMBO_TAG_P:
+		if (w->kind != NORM_QUOTE && w->kind != NORM_LI)
+			w->kind = NORM_P;
+		break;
+	default:
+		break;
+	}
+	walk_children(w, &e->children, depth);
+	flush(w);
+	w->kind = kind;
+	w->level = level;
+	w->list = list;
+	w->pre = pre;
+}
+
+static void
+walk_node(struct walk *w, const GumboNode *n, int depth)
+{
+	const GumboElement *e;
+
+	switch (n->type) {
+	case GUMBO_NODE_DOCUMENT:
+		walk_children(w, &n->v.document.children, depth);
+		return;
+	case GUMBO_NODE_TEXT:
+	case GUMBO_NODE_CDATA:
+	case GUMBO_NODE_WHITESPACE:
+		add_text(w, n->v.text.text);
+		return;
+	case GUMBO_NODE_COMMENT:
+		return;
+	case GUMBO_NODE_ELEMENT:
+	case GUMBO_NODE_TEMPLATE:
+		break;
+	}
+	e = &n->v.element;
+	if (e->tag_namespace != GUMBO_NAMESPACE_HTML)
+		return;		/* SVG and MathML: nothing for a press release */
+	if (e->tag == GUMBO_TAG_BR) {
+		if (w->br_pending)
+			flush(w);	/* <br><br>: a paragraph ends */
+		else
+			w->br_pending = 1;
+		return;
+	}
+	if (depth > NORMALISE_MAX_DEPTH) {
+		/* deeper than any real body: its text still counts */
+		if (tag_role(e->tag) != ROLE_DROP)
+			walk_children(w, &e->children, depth);
+		return;
+	}
+	switch (tag_role(e->tag)) {
+	case ROLE_DROP:
+		return;
+	case ROLE_BLOCK:
+		walk_block(w, e, depth);
+		return;
+	case ROLE_TRANSPARENT:
+		walk_children(w, &e->children, depth);
+		return;
+	case ROLE_INLINE:
+		if (!open_inline(w, e)) {
+			if (e->tag != GUMBO_TAG_IMG)
+				walk_children(w, &e->children, depth);
+			return;
+		}
+		if (e->tag == GUMBO_TAG_IMG)
+			return;
+		walk_children(w, &e->children, depth);
+		buf_addstr(&w->html, "</");
+		buf_addstr(&w->html, gumbo_normalized_tagname(e->tag));
+		buf_addc(&w->html, '>');
+		return;
+	}
+}
+
+/* Markup, as opposed to text that happens to hold a '<'. */
+static int
+looks_like_html(const char *s)
+{
+	for (const char *p = strchr(s, '<'); p != NULL; p = strchr(p + 1, '<')) {
+		unsigned char c = (unsigned char)p[1];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!')
+			return 1;
+	}
+	return 0;
+}
+
+static void
+split_text(struct walk *w, const char *s, size_t len)
+{
+	size_t start = 0;
+
+	/* a blank line (only white space between two newlines) ends a paragraph */
+	for (size_t i = 0; i <= len; i++) {
+		size_t j = i;
+
+		if (i < len && s[i] != '\n')
+			continue;
+		if (i < len) {
+			for (j = i + 1; j < len && s[j] != '\n' && is_space((unsigned char)s[j]); j++)
+				;
+			if (j >= len || s[j] != '\n')
+				continue;
+		}
+		buf_add(&w->text, s + start, i - start);
+		add_escaped(&w->html, s + start, i - start);
+		flush(w);
+		start = j < len ? j + 1 : len;
+		i = j;
+	}
+}
+
+void
+normalise_body(const char *body, const char *base, struct norm_body *out)
+{
+	struct walk w;
+	size_t len;
+	char *cut = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL)
+		return;
+	memset(&w, 0, sizeof(w));
+	w.body = out;
+	w.base = base && uri_is_absolute(base) ? base : NULL;
+	buf_init(&w.text, PARA_MAX);
+	buf_init(&w.html, PARA_MAX * 3);
+	len = strlen(body);
+	if (len > NORMALISE_MAX_BODY) {
+		/* cut on a character boundary */
+		len = NORMALISE_MAX_BODY;
+		while (len > 0 && ((unsigned char)body[len] & 0xc0) == 0x80)
+			len--;
+		body = cut = xstrndup(body, len);
+		out->truncated = 1;
+	}
+	if (looks_like_html(body)) {
+		GumboOptions opt = kGumboDefaultOptions;
+		GumboOutput *g;
+
+		opt.max_errors = 0;	/* we do not read them; do not keep them */
+		g = gumbo_parse_with_options(&opt, body, len);
+		walk_node(&w, g->document, 0);
+		flush(&w);
+		gumbo_destroy_output(&opt, g);
+	} else
+		split_text(&w, body, len);
+	buf_release(&w.text);
+	buf_release(&w.html);
+	free(w.seen.v);
+	free(cut);
+}
+
+void
+norm_body_release(struct norm_body *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->v[i].text);
+		free(b->v[i].html);
+	}
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+char *
+normalise_render(const struct norm_body *b)
+{
+	struct buf out;
+
+	buf_init(&out, (size_t)-1);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct norm_para *p = &b->v[i];
+		const struct norm_para *prev = i > 0 ? &b->v[i - 1] : NULL;
+		const struct norm_para *next = i + 1 < b->n ? &b->v[i + 1] : NULL;
+		char tag[8];
+
+		switch (p->kind) {
+		case NORM_LI:
+			/* items of one list share one <ul>/<ol> */
+			if (!prev || prev->kind != NORM_LI || prev->list != p->list)
+				buf_addstr(&out, p->level ? "<ol>" : "<ul>");
+			buf_addstr(&out, "<li>");
+			buf_addstr(&out, p->html);
+			buf_addstr(&out, "</li>");
+			if (!next || next->kind != NORM_LI || next->list != p->list)
+				buf_addstr(&out, p->level ? "</ol>" : "</ul>");
+			break;
+		case NORM_QUOTE:
+			if (!prev || prev->kind != NORM_QUOTE)
+				buf_addstr(&out, "<blockquote>");
+			buf_addstr(&out, "<p>");
+			buf_addstr(&out, p->html);
+			buf_addstr(&out, "</p>");
+			if (!next || next->kind != NORM_QUOTE)
+				buf_addstr(&out, "</blockquote>");
+			break;
+		case NORM_H:
+			snprintf(tag, sizeof(tag), "h%d", p->level >= 1 && p->level <= 6 ? p->level : 2);
+			buf_addc(&out, '<');
+			buf_addstr(&out, tag);
+			buf_addc(&out, '>');
+			buf_addstr(&out, p->html);
+			buf_addstr(&out, "</");
+			buf_addstr(&out, tag);
+			buf_addc(&out, '>');
+			break;
+		case NORM_PRE:
+			buf_addstr(&out, "<pre>");
+			buf_addstr(&out, p->html);
+			buf_addstr(&out, "</pre>");
+			break;
+		case NORM_P:
+			buf_addstr(&out, "<p>");
+			buf_addstr(&out, p->html);
+			buf_addstr(&out, "</p>");
+			break;
+		}
+		buf_addc(&out, '\n');
+	}
+	return buf_detach(&out);
+}
+
+char *
+normalise_plain(const char *text)
+{
+	struct norm_body b;
+	struct buf out;
+
+	if (text == NULL)
+		return xstrdup("");
+	if (!looks_like_html(text))
+		return fold_space(text, strlen(text));
+	normalise_body(text, NULL, &b);
+	buf_init(&out, (size_t)-1);
+	for (size_t i = 0; i < b.n; i++) {
+		if (i > 0)
+			buf_addc(&out, ' ');
+		buf_addstr(&out, b.v[i].text);
+	}
+	norm_body_release(&b);
+	return buf_detach(&out);
+}
