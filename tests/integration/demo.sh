@@ -39,6 +39,10 @@ ok $? "the daemon reads every demo item ($items of $total)"
 printf '%s\n' "$log" | grep -q 'event=failed'
 [ $? -ne 0 ]
 ok $? "no demo source fails"
+# demo.conf promises 9 releases out of the 19 items
+releases=$(printf '%s\n' "$log" | sed -n 's/.* new=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+[ "$releases" -eq 9 ]
+ok $? "the demo's 19 items are 9 releases ($releases)"
 rm -rf "$work"
 echo "1..$n"
 exit $fail
