@@ -361,6 +361,69 @@ out:
 	return status;
 }
 
+/*
+ * The union of two category lists (one a line), compared by key; NULL
+ * when b adds nothing to a. malloc'd.
+ */
+static char *
+categories_union(const char *a, const char *b)
+{
+	struct buf out;
+	int added = 0;
+
+	if (b == NULL || *b == '\0')
+		return NULL;
+	buf_init(&out, (size_t)-1);
+	if (a != NULL)
+		buf_addstr(&out, a);
+	for (const char *p = b; *p;) {
+		size_t len = strcspn(p, "\n");
+		char *cat = xstrndup(p, len), *key = normalise_key(cat);
+		int have = 0;
+
+		for (const char *q = buf_str(&out); *q && !have;) {
+			size_t ql = strcspn(q, "\n");
+			char *other = xstrndup(q, ql), *okey = normalise_key(other);
+
+			have = strcmp(key, okey) == 0;
+			free(other);
+			free(okey);
+			q += ql;
+			if (*q)
+				q++;
+		}
+		if (!have && key[0] != '\0') {
+			if (out.len)
+				buf_addc(&out, '\n');
+			buf_addstr(&out, cat);
+			added = 1;
+		}
+		free(cat);
+		free(key);
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!added) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out);
+}
+
+/* Another source's copy may name categories the release lacks. */
+static int
+merge_categories(struct store *s, int64_t id, const char *have, const char *more)
+{
+	char *u = categories_union(have, more);
+	int r = 0;
+
+	if (u != NULL)
+		r = store_release_set_categories(s, id, u);
+	free(u);
+	return r;
+}
+
 /* ---- writing ---- */
 
 static void
@@ -413,6 +476,7 @@ revise(struct store *s, int64_t id, const struct store_release *old, struct item
     const struct feed_entry *e, int64_t now)
 {
 	struct store_release r;
+	enum dedup_result res;
 
 	memset(&r, 0, sizeof(r));
 	fill_release(&r, it, e);
@@ -420,10 +484,16 @@ revise(struct store *s, int64_t id, const struct store_release *old, struct item
 	/* the first source's link and author stay the release's */
 	r.link = old->link;
 	r.author = old->author ? old->author : r.author;
+	r.categories = categories_union(old->categories, it->categories);
+	if (r.categories == NULL)
+		r.categories = old->categories ? old->categories : it->categories;
 	r.published = old->published < it->published ? old->published : it->published;
 	/* <updated> moves: to the feed's date when it is later, else to now */
 	r.updated = it->updated > old->updated ? it->updated : now > old->updated ? now : old->updated + 1;
-	return store_release_revise(s, &r, it->hashes, it->nhashes) == -1 ? DEDUP_ERROR : DEDUP_UPDATED;
+	res = store_release_revise(s, &r, it->hashes, it->nhashes) == -1 ? DEDUP_ERROR : DEDUP_UPDATED;
+	if (r.categories != old->categories && r.categories != it->categories)
+		free(r.categories);
+	return res;
 }
 
 /* Whether the item is a version of release old (rather than another
@@ -469,7 +539,8 @@ join(struct store *s, const char *source, struct item *it, const struct feed_ent
 	if (memcmp(old.content_hash, it->content, STORE_HASH_BYTES) != 0 &&
 	    it->updated > old.updated)
 		r = revise(s, id, &old, it, e, now);
-	else if (store_release_touch(s, id, it->published) == -1)
+	else if (store_release_touch(s, id, it->published) == -1 ||
+	    merge_categories(s, id, old.categories, it->categories) == -1)
 		r = DEDUP_ERROR;
 	if (r != DEDUP_ERROR &&
 	    store_delivery_put(s, source, it->key, id, it->link, it->content, now) == -1)
@@ -559,11 +630,16 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 			r = DEDUP_ERROR;
 			goto out;
 		}
+		r = DEDUP_DUPLICATE;
 		if (store_release_touch(s, id, it.published) == -1 ||
 		    store_delivery_put(s, source, it.key, id, it.link, it.content, now) == -1)
 			r = DEDUP_ERROR;
-		else
-			r = DEDUP_DUPLICATE;
+		else if (it.categories != NULL) {
+			if (store_release_get(s, id, &old) == -1 ||
+			    merge_categories(s, id, old.categories, it.categories) == -1)
+				r = DEDUP_ERROR;
+			store_release_clear(&old);
+		}
 		goto out;
 	}
 	if (it.canon != NULL && (found = store_release_by_link(s, it.canon, &id)) != 0) {

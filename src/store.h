@@ -136,6 +136,8 @@ int store_release_revise(struct store *s, const struct store_release *r,
     const uint64_t *hashes, size_t nhashes);
 /* Move a release's published date earlier, if given an earlier one. */
 int store_release_touch(struct store *s, int64_t id, int64_t published);
+/* Replace a release's categories (one a line, or NULL). 0 or -1. */
+int store_release_set_categories(struct store *s, int64_t id, const char *categories);
 int64_t store_release_count(struct store *s);
 
 /* Up to max releases whose body has a paragraph with this hash; the count

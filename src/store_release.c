@@ -280,6 +280,19 @@ store_release_touch(struct store *s, int64_t id, int64_t published)
 	return store_run(s, st, "date a release");
 }
 
+int
+store_release_set_categories(struct store *s, int64_t id, const char *categories)
+{
+	sqlite3_stmt *st;
+
+	if (store_prepare(s, STMT_RELEASE_CATEGORIES, "UPDATE release SET categories = ?2 "
+	    "WHERE id = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, categories);
+	return store_run(s, st, "record a release's categories");
+}
+
 int64_t
 store_release_count(struct store *s)
 {

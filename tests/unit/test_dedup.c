@@ -158,6 +158,18 @@ test_newsroom(void)
 		free(doubled);
 		free(lead);
 	}
+	{
+		static const char *const c1[] = { "Environmental activities" };
+		static const char *const c2[] = { "environmental  activities", "Maritime" };
+		static const char *const c3[] = { "Maritime", "Border management" };
+
+		atom.e.categories = c1;
+		atom.e.ncategories = 1;
+		rss.e.categories = c2;
+		rss.e.ncategories = 2;
+		rdf.e.categories = c3;
+		rdf.e.ncategories = 2;
+	}
 	tap_is_str(dedup_result_name(take("atom", &atom, T0, &r1)), "new",
 	    "newsroom: the Atom copy is a new release");
 	tap_is_str(dedup_result_name(take("rss", &rss, T0, &r2)), "duplicate",
@@ -173,6 +185,8 @@ test_newsroom(void)
 	tap_is_int(rel.published, T0 - 3600, "newsroom: it keeps the earliest date");
 	tap_ok(rel.summary && strncmp(rel.summary, "VIENNA, 3 November", 18) == 0,
 	    "newsroom: the summary is the lead paragraph");
+	tap_is_str(rel.categories, "Environmental activities\nMaritime\nBorder management",
+	    "newsroom: the categories of every copy, each once");
 	store_release_clear(&rel);
 	free(atom.content);
 	free(rss.content);
