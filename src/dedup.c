@@ -102,6 +102,7 @@ struct item {
 	size_t		 nhashes;
 	unsigned char	 fp[STORE_HASH_BYTES];
 	unsigned char	 content[STORE_HASH_BYTES];
+	unsigned char	 raw[STORE_HASH_BYTES];	/* the entry as the feed gave it */
 	char		*html;
 	char		*text;
 	char		*summary;
@@ -257,14 +258,30 @@ has_hash(const uint64_t *v, size_t n, uint64_t h)
 	return bsearch(&h, v, n, sizeof(*v), u64cmp) != NULL;
 }
 
+/*
+ * How many releases a paragraph must be in to be boilerplate: a share of
+ * the store, but never fewer than DEDUP_BOILERPLATE_RELEASES, so that a
+ * quotation two releases share is still content.
+ */
+static int
+boilerplate_threshold(struct store *s)
+{
+	int64_t n = store_release_count(s) / DEDUP_BOILERPLATE_SHARE;
+
+	if (n < DEDUP_BOILERPLATE_RELEASES)
+		return DEDUP_BOILERPLATE_RELEASES;
+	return n > DEDUP_BOILERPLATE_MAX ? DEDUP_BOILERPLATE_MAX : (int)n;
+}
+
 /* Whether a paragraph is in enough releases to be boilerplate; -1 on error. */
 static int
 is_boilerplate(struct store *s, uint64_t h)
 {
-	int64_t ids[DEDUP_BOILERPLATE_RELEASES];
-	int n = store_paragraph_releases(s, h, ids, DEDUP_BOILERPLATE_RELEASES);
+	int64_t ids[1];
+	int limit = boilerplate_threshold(s);
+	int n = store_paragraph_releases(s, h, ids, limit);
 
-	return n < 0 ? -1 : n >= DEDUP_BOILERPLATE_RELEASES;
+	return n < 0 ? -1 : n >= limit;
 }
 
 /*
@@ -310,16 +327,17 @@ best_overlap(struct store *s, const struct item *it, double threshold, int64_t *
 	uint64_t *own = xcalloc(it->nhashes + 1, sizeof(*own));
 	size_t nown = 0, ncand = 0;
 	struct { int64_t id; size_t count; } cand[MAX_CANDIDATES];
+	int64_t ids[DEDUP_BOILERPLATE_MAX];
+	int limit = boilerplate_threshold(s);
 	double best = 0;
 	int found = 0, status = -1;
 
 	for (size_t i = 0; i < it->nhashes; i++) {
-		int64_t ids[DEDUP_BOILERPLATE_RELEASES];
-		int n = store_paragraph_releases(s, it->hashes[i], ids, DEDUP_BOILERPLATE_RELEASES);
+		int n = store_paragraph_releases(s, it->hashes[i], ids, limit);
 
 		if (n < 0)
 			goto out;
-		if (n >= DEDUP_BOILERPLATE_RELEASES)
+		if (n >= limit)
 			continue;	/* boilerplate: counts for nothing */
 		own[nown++] = it->hashes[i];
 		for (int k = 0; k < n; k++) {
@@ -359,6 +377,40 @@ best_overlap(struct store *s, const struct item *it, double threshold, int64_t *
 out:
 	free(own);
 	return status;
+}
+
+/*
+ * Whether the item says something release id does not: another title, or
+ * a paragraph that is neither in the release nor boilerplate. A copy that
+ * only adds a feed's own footer, or leaves paragraphs out (a feed that
+ * gives the lead only), is not a revision. 1, 0, or -1 on error.
+ */
+static int
+has_new_content(struct store *s, const struct item *it, const struct store_release *old)
+{
+	char *old_key = normalise_key(old->title ? old->title : "");
+	uint64_t *theirs;
+	size_t ntheirs;
+	int r = strcmp(old_key, it->title_key) != 0;
+
+	free(old_key);
+	if (r)
+		return 1;
+	if (store_paragraph_hashes(s, old->id, &theirs, &ntheirs) == -1)
+		return -1;
+	qsort(theirs, ntheirs, sizeof(*theirs), u64cmp);
+	for (size_t i = 0; i < it->nhashes && r == 0; i++) {
+		int b;
+
+		if (has_hash(theirs, ntheirs, it->hashes[i]))
+			continue;
+		if ((b = is_boilerplate(s, it->hashes[i])) < 0)
+			r = -1;
+		else
+			r = !b;
+	}
+	free(theirs);
+	return r;
 }
 
 /*
@@ -441,6 +493,51 @@ fill_release(struct store_release *r, struct item *it, const struct feed_entry *
 	r->categories = it->categories;
 }
 
+/* Record that source delivered the item as part of release id. */
+static int
+deliver(struct store *s, const char *source, const struct item *it, int64_t id, int64_t now)
+{
+	struct store_delivery d;
+
+	memset(&d, 0, sizeof(d));
+	d.release = id;
+	d.link = it->link;
+	d.canonical_link = it->canon;
+	memcpy(d.content_hash, it->content, STORE_HASH_BYTES);
+	memcpy(d.raw_hash, it->raw, STORE_HASH_BYTES);
+	return store_delivery_put(s, source, it->key, &d, now);
+}
+
+static void
+hash_field(crypto_generichash_state *h, const char *v)
+{
+	if (v != NULL)
+		crypto_generichash_update(h, (const unsigned char *)v, strlen(v));
+	crypto_generichash_update(h, (const unsigned char *)"", 1);
+}
+
+/* Everything of the entry that dedup reads, as the feed gave it. */
+static void
+raw_hash(const struct feed_entry *e, unsigned char out[STORE_HASH_BYTES])
+{
+	crypto_generichash_state h;
+	char dates[64];
+
+	crypto_generichash_init(&h, NULL, 0, STORE_HASH_BYTES);
+	hash_field(&h, e->id);
+	hash_field(&h, e->title);
+	hash_field(&h, e->link);
+	hash_field(&h, e->author);
+	hash_field(&h, e->summary);
+	hash_field(&h, e->content);
+	hash_field(&h, e->content_base);
+	for (size_t i = 0; i < e->ncategories; i++)
+		hash_field(&h, e->categories[i]);
+	snprintf(dates, sizeof(dates), "%lld %lld", (long long)e->published, (long long)e->updated);
+	hash_field(&h, dates);
+	crypto_generichash_final(&h, out, STORE_HASH_BYTES);
+}
+
 static enum dedup_result
 create(struct store *s, const char *source, struct item *it, const struct feed_entry *e,
     int64_t now, int64_t *release)
@@ -464,7 +561,7 @@ create(struct store *s, const char *source, struct item *it, const struct feed_e
 	r.updated = it->updated;
 	r.first_seen = now;
 	if (store_release_insert(s, &r, it->hashes, it->nhashes) == -1 ||
-	    store_delivery_put(s, source, it->key, r.id, it->link, it->content, now) == -1)
+	    deliver(s, source, it, r.id, now) == -1)
 		return DEDUP_ERROR;
 	*release = r.id;
 	return DEDUP_NEW;
@@ -483,6 +580,7 @@ revise(struct store *s, int64_t id, const struct store_release *old, struct item
 	r.id = id;
 	/* the first source's link and author stay the release's */
 	r.link = old->link;
+	r.canonical_link = old->canonical_link ? old->canonical_link : r.canonical_link;
 	r.author = old->author ? old->author : r.author;
 	r.categories = categories_union(old->categories, it->categories);
 	if (r.categories == NULL)
@@ -534,16 +632,19 @@ join(struct store *s, const char *source, struct item *it, const struct feed_ent
 	struct store_release old;
 	enum dedup_result r = DEDUP_DUPLICATE;
 
+	int news = 0;
+
 	if (store_release_get(s, id, &old) == -1)
 		return DEDUP_ERROR;
 	if (memcmp(old.content_hash, it->content, STORE_HASH_BYTES) != 0 &&
-	    it->updated > old.updated)
+	    it->updated > old.updated && (news = has_new_content(s, it, &old)) < 0)
+		r = DEDUP_ERROR;
+	else if (news)
 		r = revise(s, id, &old, it, e, now);
 	else if (store_release_touch(s, id, it->published) == -1 ||
 	    merge_categories(s, id, old.categories, it->categories) == -1)
 		r = DEDUP_ERROR;
-	if (r != DEDUP_ERROR &&
-	    store_delivery_put(s, source, it->key, id, it->link, it->content, now) == -1)
+	if (r != DEDUP_ERROR && deliver(s, source, it, id, now) == -1)
 		r = DEDUP_ERROR;
 	store_release_clear(&old);
 	return r;
@@ -584,19 +685,47 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 {
 	struct item it;
 	struct store_release old;
-	unsigned char seen[STORE_HASH_BYTES];
+	struct store_delivery d;
+	unsigned char raw[STORE_HASH_BYTES];
 	enum dedup_result r;
 	int64_t id = 0;
-	int found, error = 0;
+	int found = 0, error = 0, news, have_key;
+	char *key = NULL;
+
+	/* Polled again as it was: known from the entry's bytes alone, before
+	 * any normalising (the common case of every poll). */
+	raw_hash(e, raw);
+	if (e->id != NULL && *e->id != '\0')
+		key = xstrdup(e->id);
+	else if (e->link != NULL) {
+		char *canon = dedup_canonical_link(e->link);
+
+		key = canon ? xasprintf("link:%s", canon) : NULL;
+		free(canon);
+	}
+	if ((have_key = key != NULL)) {
+		found = store_delivery_get(s, source, key, &d);
+		free(key);
+		if (found == -1)
+			return DEDUP_ERROR;
+		if (found && memcmp(d.raw_hash, raw, STORE_HASH_BYTES) == 0) {
+			if (release != NULL)
+				*release = d.release;
+			return DEDUP_UNCHANGED;
+		}
+	}
 
 	item_build(&it, e, now);
-	if ((found = store_delivery_get(s, source, it.key, &id, seen)) == -1) {
+	memcpy(it.raw, raw, STORE_HASH_BYTES);
+	if (!have_key && (found = store_delivery_get(s, source, it.key, &d)) == -1) {
 		r = DEDUP_ERROR;
 		goto out;
 	}
 	if (found) {
-		if (memcmp(seen, it.content, STORE_HASH_BYTES) == 0) {
-			r = DEDUP_UNCHANGED;
+		id = d.release;
+		if (memcmp(d.content_hash, it.content, STORE_HASH_BYTES) == 0) {
+			/* the same text in other bytes: remember these bytes */
+			r = deliver(s, source, &it, id, now) == -1 ? DEDUP_ERROR : DEDUP_UNCHANGED;
 			goto out;
 		}
 		if (store_release_get(s, id, &old) == -1) {
@@ -604,10 +733,15 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 			goto out;
 		}
 		if (same_release(s, &it, &old, &error)) {
-			/* the source changed what it says under this key */
-			r = revise(s, id, &old, &it, e, now);
-			if (r != DEDUP_ERROR && store_delivery_put(s, source, it.key, id,
-			    it.link, it.content, now) == -1)
+			/* the source changed what it says under this key: a
+			 * revision, unless all it changed is boilerplate */
+			if ((news = has_new_content(s, &it, &old)) < 0)
+				r = DEDUP_ERROR;
+			else if (news)
+				r = revise(s, id, &old, &it, e, now);
+			else
+				r = DEDUP_UNCHANGED;
+			if (r != DEDUP_ERROR && deliver(s, source, &it, id, now) == -1)
 				r = DEDUP_ERROR;
 		} else if (error)
 			r = DEDUP_ERROR;
@@ -632,7 +766,7 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 		}
 		r = DEDUP_DUPLICATE;
 		if (store_release_touch(s, id, it.published) == -1 ||
-		    store_delivery_put(s, source, it.key, id, it.link, it.content, now) == -1)
+		    deliver(s, source, &it, id, now) == -1)
 			r = DEDUP_ERROR;
 		else if (it.categories != NULL) {
 			if (store_release_get(s, id, &old) == -1 ||

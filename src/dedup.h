@@ -33,8 +33,12 @@
 #include "store.h"
 
 #define DEDUP_DEFAULT_OVERLAP		0.8
-/* A paragraph found in this many releases is boilerplate. */
+/* A paragraph found in this many releases, or in one in
+ * DEDUP_BOILERPLATE_SHARE of them if that is more (up to
+ * DEDUP_BOILERPLATE_MAX), is boilerplate. */
 #define DEDUP_BOILERPLATE_RELEASES	3
+#define DEDUP_BOILERPLATE_SHARE		200
+#define DEDUP_BOILERPLATE_MAX		256
 /* A changed item under a known GUID is a revision if its title is the same
  * or this share of its paragraphs is; else the GUID was reused. */
 #define DEDUP_REVISION_OVERLAP		0.3

@@ -18,6 +18,32 @@
 
 /* ---- keys and hashes ---- */
 
+/*
+ * ASCII text (most of it) needs none of utf8proc's tables: letters fold
+ * to lower case, digits stay, everything else separates. The result is
+ * the same as the general path's for ASCII input.
+ */
+static char *
+ascii_key(const char *text, size_t len)
+{
+	char *out = xmalloc(len + 1), *o = out;
+	int space = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) {
+			if (space && o > out)
+				*o++ = ' ';
+			space = 0;
+			*o++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		} else
+			space = 1;
+	}
+	*o = '\0';
+	return out;
+}
+
 char *
 normalise_key(const char *text)
 {
@@ -25,7 +51,12 @@ normalise_key(const char *text)
 	utf8proc_ssize_t n;
 	struct buf b;
 	int space = 0;
+	size_t ascii;
 
+	for (ascii = 0; text[ascii] != '\0' && (unsigned char)text[ascii] < 0x80; ascii++)
+		;
+	if (text[ascii] == '\0')
+		return ascii_key(text, ascii);
 	buf_init(&b, (size_t)-1);
 	n = utf8proc_map((const utf8proc_uint8_t *)text, 0, &folded,
 	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
@@ -120,6 +151,16 @@ struct walk {
 	int		 pre;		/* inside <pre>: white space is kept */
 	int		 br_pending;	/* a <br> not yet written: a second one splits */
 	int		 has_image;
+	/* Inline elements open around the current point: a <b> wrapping two
+	 * <p>s must be closed at the end of the first paragraph's HTML and
+	 * opened again in the next, so that each paragraph stands alone. */
+	struct {
+		char		*open;	/* NULL: not to be opened again */
+		const char	*name;
+		int		 live;	/* open in the current paragraph's HTML */
+	} inl[NORMALISE_MAX_INLINE];
+	int		 ninl;
+	size_t		 reopened;	/* bytes spent opening tags again */
 };
 
 static int
@@ -174,6 +215,13 @@ flush(struct walk *w)
 	char *key;
 
 	w->br_pending = 0;
+	for (int i = w->ninl; i-- > 0;) {
+		if (!w->inl[i].live)
+			continue;
+		buf_addstr(&w->html, "</");
+		buf_addstr(&w->html, w->inl[i].name);
+		buf_addc(&w->html, '>');
+	}
 	memset(&p, 0, sizeof(p));
 	p.text = fold_space(buf_str(&w->text), w->text.len);
 	if (p.text[0] == '\0' && !w->has_image) {
@@ -210,20 +258,39 @@ reset:
 	buf_reset(&w->text);
 	buf_reset(&w->html);
 	w->has_image = 0;
+	for (int i = 0; i < w->ninl; i++) {
+		/* opening tags again is bounded, or a long link around
+		 * thousands of paragraphs would multiply the body */
+		w->inl[i].live = w->inl[i].open != NULL &&
+		    w->reopened + strlen(w->inl[i].open) <= NORMALISE_MAX_BODY;
+		if (w->inl[i].live) {
+			buf_addstr(&w->html, w->inl[i].open);
+			w->reopened += strlen(w->inl[i].open);
+		}
+	}
 }
 
 static void
 add_escaped(struct buf *b, const char *s, size_t len)
 {
+	size_t start = 0;
+
+	/* runs of ordinary characters go in one copy */
 	for (size_t i = 0; i < len; i++) {
+		const char *rep;
+
 		switch (s[i]) {
-		case '&': buf_addstr(b, "&amp;"); break;
-		case '<': buf_addstr(b, "&lt;"); break;
-		case '>': buf_addstr(b, "&gt;"); break;
-		case '"': buf_addstr(b, "&quot;"); break;
-		default: buf_addc(b, s[i]); break;
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		default: continue;
 		}
+		buf_add(b, s + start, i - start);
+		buf_addstr(b, rep);
+		start = i + 1;
 	}
+	buf_add(b, s + start, len - start);
 }
 
 static void
@@ -333,10 +400,18 @@ safe_url(const char *base, const char *url, int allow_mailto)
 static void
 add_attr(struct buf *b, const char *name, const char *value)
 {
+	size_t len = strlen(value);
+
+	/* a title or alt is a tooltip, not a document: cut, on a character */
+	if (len > NORMALISE_MAX_ATTR && strcmp(name, "href") != 0 && strcmp(name, "src") != 0) {
+		len = NORMALISE_MAX_ATTR;
+		while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
+			len--;
+	}
 	buf_addc(b, ' ');
 	buf_addstr(b, name);
 	buf_addstr(b, "=\"");
-	add_escaped(b, value, strlen(value));
+	add_escaped(b, value, len);
 	buf_addc(b, '"');
 }
 
@@ -394,6 +469,47 @@ open_inline(struct walk *w, const GumboElement *e)
 }
 
 static void walk_node(struct walk *w, const GumboNode *n, int depth);
+
+/*
+ * The text under n, without recursion: what lies deeper than
+ * NORMALISE_MAX_DEPTH may nest as deep as the tag cap allows, and the
+ * stack must not grow with it.
+ */
+static void
+walk_text(struct walk *w, const GumboNode *n)
+{
+	struct frame { const GumboNode *node; unsigned next; } *stack;
+	size_t depth = 0, alloc = 64;
+
+	stack = xcalloc(alloc, sizeof(*stack));
+	stack[0].node = n;
+	for (;;) {
+		struct frame *f = &stack[depth];
+		const GumboVector *kids = &f->node->v.element.children;
+		const GumboNode *c;
+
+		if (f->next >= kids->length) {
+			if (depth-- == 0)
+				break;
+			continue;
+		}
+		c = kids->data[f->next++];
+		if (c->type == GUMBO_NODE_TEXT || c->type == GUMBO_NODE_CDATA ||
+		    c->type == GUMBO_NODE_WHITESPACE) {
+			add_text(w, c->v.text.text);
+			add_text(w, " ");
+		} else if ((c->type == GUMBO_NODE_ELEMENT || c->type == GUMBO_NODE_TEMPLATE) &&
+		    tag_role(c->v.element.tag) != ROLE_DROP) {
+			if (++depth == alloc) {
+				alloc *= 2;
+				stack = xrealloc(stack, alloc * sizeof(*stack));
+			}
+			stack[depth].node = c;
+			stack[depth].next = 0;
+		}
+	}
+	free(stack);
+}
 
 static void
 walk_children(struct walk *w, const GumboVector *children, int depth)
@@ -479,7 +595,7 @@ walk_node(struct walk *w, const GumboNode *n, int depth)
 	if (depth > NORMALISE_MAX_DEPTH) {
 		/* deeper than any real body: its text still counts */
 		if (tag_role(e->tag) != ROLE_DROP)
-			walk_children(w, &e->children, depth);
+			walk_text(w, n);
 		return;
 	}
 	switch (tag_role(e->tag)) {
@@ -491,19 +607,32 @@ walk_node(struct walk *w, const GumboNode *n, int depth)
 	case ROLE_TRANSPARENT:
 		walk_children(w, &e->children, depth);
 		return;
-	case ROLE_INLINE:
-		if (!open_inline(w, e)) {
+	case ROLE_INLINE: {
+		size_t at = w->html.len;
+
+		if (w->ninl == NORMALISE_MAX_INLINE || !open_inline(w, e)) {
+			/* too deep, or a link that is not safe: its text only */
 			if (e->tag != GUMBO_TAG_IMG)
 				walk_children(w, &e->children, depth);
 			return;
 		}
 		if (e->tag == GUMBO_TAG_IMG)
 			return;
+		/* the opening tag as written, to open it again after a split
+		 * (a pending <br> may have been written first: skip it) */
+		w->inl[w->ninl].open = xstrdup(buf_str(&w->html) + at +
+		    (strncmp(buf_str(&w->html) + at, "<br>", 4) == 0 ? 4 : 0));
+		w->inl[w->ninl].name = gumbo_normalized_tagname(e->tag);
+		w->inl[w->ninl++].live = 1;
 		walk_children(w, &e->children, depth);
-		buf_addstr(&w->html, "</");
-		buf_addstr(&w->html, gumbo_normalized_tagname(e->tag));
-		buf_addc(&w->html, '>');
+		free(w->inl[--w->ninl].open);
+		if (w->inl[w->ninl].live) {
+			buf_addstr(&w->html, "</");
+			buf_addstr(&w->html, gumbo_normalized_tagname(e->tag));
+			buf_addc(&w->html, '>');
+		}
 		return;
+	}
 	}
 }
 
@@ -568,6 +697,29 @@ normalise_body(const char *body, const char *base, struct norm_body *out)
 			len--;
 		body = cut = xstrndup(body, len);
 		out->truncated = 1;
+	}
+	{
+		/* HTML tree building checks scopes against the stack of open
+		 * elements, which costs the square of the nesting depth: past
+		 * NORMALISE_MAX_TAGS start tags (more than any release has) the
+		 * body is cut, so that hostile nesting stays cheap */
+		size_t tags = 0;
+
+		for (const char *p = strchr(body, '<'); p != NULL; p = strchr(p + 1, '<')) {
+			unsigned char c = (unsigned char)p[1];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+				continue;
+			if (++tags > NORMALISE_MAX_TAGS) {
+				char *shorter = xstrndup(body, (size_t)(p - body));
+
+				free(cut);
+				body = cut = shorter;
+				len = strlen(body);
+				out->truncated = 1;
+				break;
+			}
+		}
 	}
 	if (looks_like_html(body)) {
 		GumboOptions opt = kGumboDefaultOptions;

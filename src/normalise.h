@@ -29,6 +29,12 @@
 #define NORMALISE_MAX_PARAS	20000
 /* Elements nested deeper than this are read as text only. */
 #define NORMALISE_MAX_DEPTH	128
+/* Inline elements (<b>, <a>, ...) nested deeper keep only their text. */
+#define NORMALISE_MAX_INLINE	16
+/* Start tags read per body (a body of 10 000 list items has 10 001). */
+#define NORMALISE_MAX_TAGS	20000
+/* title and alt attributes are cut here (links are capped by uri.h). */
+#define NORMALISE_MAX_ATTR	512
 
 enum norm_kind {
 	NORM_P = 0,

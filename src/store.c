@@ -75,11 +75,14 @@ static const char *const migrations[] = {
 	"  item_key TEXT NOT NULL,"
 	"  release INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,"
 	"  link TEXT,"
+	"  canonical_link TEXT,"
 	"  content_hash BLOB NOT NULL,"
+	"  raw_hash BLOB,"
 	"  first_seen INTEGER NOT NULL,"
 	"  PRIMARY KEY (source, item_key)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX delivery_by_release ON delivery(release);"
+	"CREATE INDEX delivery_by_link ON delivery(canonical_link);"
 	"CREATE TABLE paragraph ("
 	"  hash INTEGER NOT NULL,"
 	"  release INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,"
@@ -200,6 +203,8 @@ store_open(struct store **sp, const char *state_dir, char **err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 
+	s->nreleases = -1;
+
 	*sp = NULL;
 	*err = NULL;
 	s->lock_fd = -1;
@@ -237,6 +242,8 @@ int
 store_open_readonly(struct store **sp, const char *state_dir, char **err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
+
+	s->nreleases = -1;
 	struct stat st;
 	int version;
 
@@ -491,6 +498,7 @@ store_commit(struct store *s)
 		return 0;
 	if (store_exec(s, "COMMIT", "commit a transaction") == -1) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->nreleases = -1;	/* count again */
 		return -1;
 	}
 	return 0;

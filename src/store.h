@@ -110,19 +110,29 @@ void store_release_clear(struct store_release *r);
 
 /*
  * What a source delivered under an item key (its GUID, or its link, or its
- * fingerprint): the release and the content hash of what it said. 1 found,
- * 0 not, -1 error.
+ * fingerprint): the release, the content hash of what it said once
+ * normalised, and the hash of the entry as the feed gave it (raw_hash), so
+ * that an entry polled again unchanged costs no normalising.
  */
+struct store_delivery {
+	int64_t		 release;
+	const char	*link;		/* as the source gave it */
+	const char	*canonical_link;
+	unsigned char	 content_hash[STORE_HASH_BYTES];
+	unsigned char	 raw_hash[STORE_HASH_BYTES];
+};
+
+/* 1 found (d->release and the hashes set), 0 not, -1 error. */
 int store_delivery_get(struct store *s, const char *source, const char *key,
-    int64_t *release, unsigned char content_hash[STORE_HASH_BYTES]);
+    struct store_delivery *d);
 /* Record (or re-point) a delivery. 0 or -1. */
 int store_delivery_put(struct store *s, const char *source, const char *key,
-    int64_t release, const char *link, const unsigned char content_hash[STORE_HASH_BYTES],
-    int64_t now);
+    const struct store_delivery *d, int64_t now);
 /* How many deliveries a release has (its sources, counted by item). */
 int store_delivery_count(struct store *s, int64_t release);
 
-/* A release by fingerprint or canonical link: 1 with *id, 0, -1. */
+/* A release by fingerprint, or by the canonical link of any of its
+ * deliveries: 1 with *id, 0, -1. */
 int store_release_by_fingerprint(struct store *s,
     const unsigned char fp[STORE_HASH_BYTES], int64_t *id);
 int store_release_by_link(struct store *s, const char *canonical_link, int64_t *id);
@@ -138,6 +148,7 @@ int store_release_revise(struct store *s, const struct store_release *r,
 int store_release_touch(struct store *s, int64_t id, int64_t published);
 /* Replace a release's categories (one a line, or NULL). 0 or -1. */
 int store_release_set_categories(struct store *s, int64_t id, const char *categories);
+/* Releases stored (counted once, then kept up to date). */
 int64_t store_release_count(struct store *s);
 
 /* Up to max releases whose body has a paragraph with this hash; the count

@@ -42,6 +42,7 @@ struct store {
 	char		*path;
 	char		*error;
 	sqlite3_stmt	*stmts[STMT_COUNT];
+	int64_t		 nreleases;	/* -1 until counted */
 };
 
 

@@ -60,20 +60,22 @@ one_int(struct store *s, sqlite3_stmt *st, int64_t *v, const char *what)
 
 int
 store_delivery_get(struct store *s, const char *source, const char *key,
-    int64_t *release, unsigned char content_hash[STORE_HASH_BYTES])
+    struct store_delivery *d)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	if (store_prepare(s, STMT_DELIVERY_GET, "SELECT release, content_hash "
+	memset(d, 0, sizeof(*d));
+	if (store_prepare(s, STMT_DELIVERY_GET, "SELECT release, content_hash, raw_hash "
 	    "FROM delivery WHERE source = ?1 AND item_key = ?2", &st) == -1)
 		return -1;
 	store_bind_text(st, 1, source);
 	store_bind_text(st, 2, key);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		*release = sqlite3_column_int64(st, 0);
-		column_hash(st, 1, content_hash);
+		d->release = sqlite3_column_int64(st, 0);
+		column_hash(st, 1, d->content_hash);
+		column_hash(st, 2, d->raw_hash);
 	}
 	sqlite3_reset(st);
 	if (r == SQLITE_ROW)
@@ -83,22 +85,24 @@ store_delivery_get(struct store *s, const char *source, const char *key,
 
 int
 store_delivery_put(struct store *s, const char *source, const char *key,
-    int64_t release, const char *link, const unsigned char content_hash[STORE_HASH_BYTES],
-    int64_t now)
+    const struct store_delivery *d, int64_t now)
 {
 	sqlite3_stmt *st;
 
 	if (store_prepare(s, STMT_DELIVERY_PUT, "INSERT INTO delivery (source, item_key, "
-	    "release, link, content_hash, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "release, link, canonical_link, content_hash, raw_hash, first_seen) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 	    "ON CONFLICT (source, item_key) DO UPDATE SET release = ?3, link = ?4, "
-	    "content_hash = ?5", &st) == -1)
+	    "canonical_link = ?5, content_hash = ?6, raw_hash = ?7", &st) == -1)
 		return -1;
 	store_bind_text(st, 1, source);
 	store_bind_text(st, 2, key);
-	sqlite3_bind_int64(st, 3, release);
-	store_bind_text(st, 4, link);
-	bind_hash(st, 5, content_hash);
-	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 3, d->release);
+	store_bind_text(st, 4, d->link);
+	store_bind_text(st, 5, d->canonical_link);
+	bind_hash(st, 6, d->content_hash);
+	bind_hash(st, 7, d->raw_hash);
+	sqlite3_bind_int64(st, 8, now);
 	return store_run(s, st, "record a delivery");
 }
 
@@ -137,8 +141,9 @@ store_release_by_link(struct store *s, const char *canonical_link, int64_t *id)
 {
 	sqlite3_stmt *st;
 
+	/* any copy's link finds the release, not only the first one's */
 	if (store_prepare(s, STMT_RELEASE_BY_LINK,
-	    "SELECT id FROM release WHERE canonical_link = ?1 ORDER BY id LIMIT 1", &st) == -1)
+	    "SELECT release FROM delivery WHERE canonical_link = ?1 LIMIT 1", &st) == -1)
 		return -1;
 	store_bind_text(st, 1, canonical_link);
 	return one_int(s, st, id, "find a release by link");
@@ -239,6 +244,8 @@ store_release_insert(struct store *s, struct store_release *r,
 	if (store_run(s, st, "store a release") == -1)
 		return -1;
 	r->id = sqlite3_last_insert_rowid(s->db);
+	if (s->nreleases >= 0)
+		s->nreleases++;
 	return index_paragraphs(s, r->id, hashes, nhashes);
 }
 
@@ -299,12 +306,14 @@ store_release_count(struct store *s)
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
+	if (s->nreleases >= 0)
+		return s->nreleases;
 	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM release", -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, "count releases");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return n;
+	return s->nreleases = n;
 }
 
 int
@@ -452,6 +461,8 @@ store_prune(struct store *s, int64_t before, int64_t tombstone_before, int64_t n
 		}
 		sqlite3_reset(del);
 		(*pruned)++;
+		if (s->nreleases > 0)
+			s->nreleases--;
 	}
 	if (r != SQLITE_DONE) {
 		store_fail(s, "find releases to prune");
