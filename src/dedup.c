@@ -277,9 +277,8 @@ boilerplate_threshold(struct store *s)
 static int
 is_boilerplate(struct store *s, uint64_t h)
 {
-	int64_t ids[1];
 	int limit = boilerplate_threshold(s);
-	int n = store_paragraph_releases(s, h, ids, limit);
+	int n = store_paragraph_releases(s, h, NULL, limit);
 
 	return n < 0 ? -1 : n >= limit;
 }
@@ -734,8 +733,11 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 		}
 		if (same_release(s, &it, &old, &error)) {
 			/* the source changed what it says under this key: a
-			 * revision, unless all it changed is boilerplate */
-			if ((news = has_new_content(s, &it, &old)) < 0)
+			 * revision, unless all it changed is boilerplate, or it
+			 * is an older version (a mirror lagging behind) */
+			if (it.updated < old.updated)
+				r = DEDUP_UNCHANGED;
+			else if ((news = has_new_content(s, &it, &old)) < 0)
 				r = DEDUP_ERROR;
 			else if (news)
 				r = revise(s, id, &old, &it, e, now);

@@ -151,8 +151,9 @@ int store_release_set_categories(struct store *s, int64_t id, const char *catego
 /* Releases stored (counted once, then kept up to date). */
 int64_t store_release_count(struct store *s);
 
-/* Up to max releases whose body has a paragraph with this hash; the count
- * found (so max + 1 tells "at least that many"), or -1. */
+/* Up to max releases whose body has a paragraph with this hash, into ids
+ * (which may be NULL, to count only); the count found, at most max + 1
+ * (so max + 1 tells "more than max"), or -1. */
 int store_paragraph_releases(struct store *s, uint64_t hash, int64_t *ids, int max);
 /* A release's paragraph hashes (malloc'd in *v). 0 or -1. */
 int store_paragraph_hashes(struct store *s, int64_t release, uint64_t **v, size_t *n);

@@ -328,7 +328,7 @@ store_paragraph_releases(struct store *s, uint64_t hash, int64_t *ids, int max)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)hash);
 	sqlite3_bind_int(st, 2, max + 1);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n < max)
+		if (ids != NULL && n < max)
 			ids[n] = sqlite3_column_int64(st, 0);
 		n++;
 	}

@@ -227,6 +227,12 @@ test_updates(void)
 	store_release_clear(&rel);
 	tap_is_str(dedup_result_name(take("sec", &b, T0 + 120, NULL)), "unchanged",
 	    "edit: the revision seen again is unchanged");
+	tap_is_str(dedup_result_name(take("sec", &a, T0 + 150, NULL)), "unchanged",
+	    "edit: the older version under the same GUID (a lagging mirror) changes nothing");
+	store_release_get(st, r1, &rel);
+	tap_ok(strstr(rel.body_html, "An added paragraph") != NULL && rel.revisions == 1,
+	    "edit: the release keeps its revision");
+	store_release_clear(&rel);
 
 	/* the old version from another feed, later: a copy, not a step back */
 	entry_init(&c, "other-feed-77", "Council agrees on mediation roster",
