@@ -90,3 +90,27 @@ buf_str(const struct buf *b)
 {
 	return b->data ? b->data : "";
 }
+
+int
+buf_add_escaped(struct buf *b, const char *s, size_t len, int quote)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *rep;
+
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = quote ? "&quot;" : NULL; break;
+		default: rep = NULL; break;
+		}
+		if (rep == NULL)
+			continue;
+		if (buf_add(b, s + start, i - start) == -1 || buf_addstr(b, rep) == -1)
+			return -1;
+		start = i + 1;
+	}
+	return buf_add(b, s + start, len - start);
+}

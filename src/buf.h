@@ -28,6 +28,9 @@ void buf_init(struct buf *b, size_t max);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_addstr(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
+/* Append n bytes escaped for HTML text (&, <, >), and '"' too when quote
+ * is set (inside an attribute value); -1 past the cap. */
+int buf_add_escaped(struct buf *b, const char *s, size_t n, int quote);
 /* Empty the buffer but keep its memory for reuse. */
 void buf_reset(struct buf *b);
 /* Free the memory; the buffer is empty and may be used again. */

@@ -270,28 +270,6 @@ reset:
 	}
 }
 
-static void
-add_escaped(struct buf *b, const char *s, size_t len)
-{
-	size_t start = 0;
-
-	/* runs of ordinary characters go in one copy */
-	for (size_t i = 0; i < len; i++) {
-		const char *rep;
-
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		default: continue;
-		}
-		buf_add(b, s + start, i - start);
-		buf_addstr(b, rep);
-		start = i + 1;
-	}
-	buf_add(b, s + start, len - start);
-}
 
 static void
 add_text(struct walk *w, const char *s)
@@ -311,7 +289,7 @@ add_text(struct walk *w, const char *s)
 		w->br_pending = 0;
 	}
 	buf_add(&w->text, s, len);
-	add_escaped(&w->html, s, len);
+	buf_add_escaped(&w->html, s, len, 1);
 }
 
 /* ---- the allow-list ---- */
@@ -411,7 +389,7 @@ add_attr(struct buf *b, const char *name, const char *value)
 	buf_addc(b, ' ');
 	buf_addstr(b, name);
 	buf_addstr(b, "=\"");
-	add_escaped(b, value, len);
+	buf_add_escaped(b, value, len, 1);
 	buf_addc(b, '"');
 }
 
@@ -667,7 +645,7 @@ split_text(struct walk *w, const char *s, size_t len)
 				continue;
 		}
 		buf_add(&w->text, s + start, i - start);
-		add_escaped(&w->html, s + start, i - start);
+		buf_add_escaped(&w->html, s + start, i - start, 1);
 		flush(w);
 		start = j < len ? j + 1 : len;
 		i = j;

@@ -127,31 +127,6 @@ trimmed_dup(const char *s, size_t len)
 	return xstrndup(s, len);
 }
 
-/* Append text escaped for HTML; quote too inside attribute values. */
-static int
-add_escaped(struct buf *b, const char *s, size_t len, int quote)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		const char *rep;
-
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = quote ? "&quot;" : NULL; break;
-		default: rep = NULL; break;
-		}
-		if (rep == NULL)
-			continue;
-		if (buf_add(b, s + start, i - start) == -1 || buf_addstr(b, rep) == -1)
-			return -1;
-		start = i + 1;
-	}
-	return buf_add(b, s + start, len - start);
-}
-
 /* ---- text capture ---- */
 
 void
@@ -192,7 +167,7 @@ capture_start(struct parse *p, const struct tag *t, struct record *rec,
 void
 capture_add(struct parse *p, const char *s, size_t len)
 {
-	int r = p->cap.markup ? add_escaped(&p->text, s, len, 0) :
+	int r = p->cap.markup ? buf_add_escaped(&p->text, s, len, 0) :
 	    buf_add(&p->text, s, len);
 
 	if (r == -1)
@@ -241,7 +216,7 @@ capture_child_start(struct parse *p, const char *qname, const XML_Char **atts)
 
 		buf_init(&p->text, PARSE_MAX_FIELD_BYTES);
 		p->cap.markup = 1;
-		r = add_escaped(&p->text, prev, strlen(prev), 0);
+		r = buf_add_escaped(&p->text, prev, strlen(prev), 0);
 		free(prev);
 	}
 	r |= buf_addc(&p->text, '<') | buf_addstr(&p->text, name);
@@ -250,7 +225,7 @@ capture_child_start(struct parse *p, const char *qname, const XML_Char **atts)
 			continue;
 		r |= buf_addc(&p->text, ' ') | buf_addstr(&p->text, atts[i]) |
 		    buf_addstr(&p->text, "=\"") |
-		    add_escaped(&p->text, atts[i + 1], strlen(atts[i + 1]), 1) |
+		    buf_add_escaped(&p->text, atts[i + 1], strlen(atts[i + 1]), 1) |
 		    buf_addc(&p->text, '"');
 	}
 	r |= buf_addc(&p->text, '>');
