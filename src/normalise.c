@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -161,6 +162,7 @@ struct walk {
 	} inl[NORMALISE_MAX_INLINE];
 	int		 ninl;
 	size_t		 reopened;	/* bytes spent opening tags again */
+	int		 html_full;	/* a write to html passed its cap */
 };
 
 static int
@@ -207,6 +209,31 @@ para_add(struct norm_body *b, struct norm_para *p)
 	b->v[b->n++] = *p;
 }
 
+/*
+ * Writing a paragraph's HTML: once a write passes the buffer's cap, the
+ * paragraph's HTML is abandoned (it would end inside a tag or attribute)
+ * and flush() falls back to its escaped text.
+ */
+static void
+html_add(struct walk *w, const char *s, size_t n)
+{
+	if (!w->html_full && buf_add(&w->html, s, n) == -1)
+		w->html_full = 1;
+}
+
+static void
+html_str(struct walk *w, const char *s)
+{
+	html_add(w, s, strlen(s));
+}
+
+static void
+html_escaped(struct walk *w, const char *s, size_t n)
+{
+	if (!w->html_full && buf_add_escaped(&w->html, s, n, 1) == -1)
+		w->html_full = 1;
+}
+
 /* End the paragraph being built; a repeat of an earlier one is dropped. */
 static void
 flush(struct walk *w)
@@ -218,9 +245,9 @@ flush(struct walk *w)
 	for (int i = w->ninl; i-- > 0;) {
 		if (!w->inl[i].live)
 			continue;
-		buf_addstr(&w->html, "</");
-		buf_addstr(&w->html, w->inl[i].name);
-		buf_addc(&w->html, '>');
+		html_str(w, "</");
+		html_str(w, w->inl[i].name);
+		html_str(w, ">");
 	}
 	memset(&p, 0, sizeof(p));
 	p.text = fold_space(buf_str(&w->text), w->text.len);
@@ -249,7 +276,15 @@ flush(struct walk *w)
 		free(p.text);
 		goto reset;
 	}
-	p.html = w->pre ? xstrdup(buf_str(&w->html)) : fold_space(buf_str(&w->html), w->html.len);
+	if (w->html_full) {
+		/* the markup did not fit: the text, escaped, always does */
+		struct buf t;
+
+		buf_init(&t, (size_t)-1);
+		buf_add_escaped(&t, p.text, strlen(p.text), 1);
+		p.html = buf_detach(&t);
+	} else
+		p.html = w->pre ? xstrdup(buf_str(&w->html)) : fold_space(buf_str(&w->html), w->html.len);
 	p.kind = w->kind;
 	p.level = w->level;
 	p.list = w->list;
@@ -257,6 +292,7 @@ flush(struct walk *w)
 reset:
 	buf_reset(&w->text);
 	buf_reset(&w->html);
+	w->html_full = 0;
 	w->has_image = 0;
 	for (int i = 0; i < w->ninl; i++) {
 		/* opening tags again is bounded, or a long link around
@@ -264,7 +300,7 @@ reset:
 		w->inl[i].live = w->inl[i].open != NULL &&
 		    w->reopened + strlen(w->inl[i].open) <= NORMALISE_MAX_BODY;
 		if (w->inl[i].live) {
-			buf_addstr(&w->html, w->inl[i].open);
+			html_str(w, w->inl[i].open);
 			w->reopened += strlen(w->inl[i].open);
 		}
 	}
@@ -284,12 +320,12 @@ add_text(struct walk *w, const char *s)
 			;
 		if (i == len)
 			return;
-		buf_addstr(&w->html, "<br>");
+		html_str(w, "<br>");
 		buf_addc(&w->text, ' ');
 		w->br_pending = 0;
 	}
 	buf_add(&w->text, s, len);
-	buf_add_escaped(&w->html, s, len, 1);
+	html_escaped(w, s, len);
 }
 
 /* ---- the allow-list ---- */
@@ -376,7 +412,7 @@ safe_url(const char *base, const char *url, int allow_mailto)
 }
 
 static void
-add_attr(struct buf *b, const char *name, const char *value)
+add_attr(struct walk *w, const char *name, const char *value)
 {
 	size_t len = strlen(value);
 
@@ -386,11 +422,11 @@ add_attr(struct buf *b, const char *name, const char *value)
 		while (len > 0 && ((unsigned char)value[len] & 0xc0) == 0x80)
 			len--;
 	}
-	buf_addc(b, ' ');
-	buf_addstr(b, name);
-	buf_addstr(b, "=\"");
-	buf_add_escaped(b, value, len, 1);
-	buf_addc(b, '"');
+	html_str(w, " ");
+	html_str(w, name);
+	html_str(w, "=\"");
+	html_escaped(w, value, len);
+	html_str(w, "\"");
 }
 
 /* width="1", height="0": a tracking pixel, not a picture. */
@@ -409,40 +445,40 @@ open_inline(struct walk *w, const GumboElement *e)
 	char *url = NULL;
 
 	if (w->br_pending) {
-		buf_addstr(&w->html, "<br>");
+		html_str(w, "<br>");
 		buf_addc(&w->text, ' ');
 		w->br_pending = 0;
 	}
 	if (e->tag == GUMBO_TAG_A) {
 		if ((url = safe_url(w->base, attr(e, "href"), 1)) == NULL)
 			return 0;
-		buf_addstr(&w->html, "<a");
-		add_attr(&w->html, "href", url);
+		html_str(w, "<a");
+		add_attr(w, "href", url);
 		free(url);
 		if (attr(e, "title"))
-			add_attr(&w->html, "title", attr(e, "title"));
-		buf_addc(&w->html, '>');
+			add_attr(w, "title", attr(e, "title"));
+		html_str(w, ">");
 		return 1;
 	}
 	if (e->tag == GUMBO_TAG_IMG) {
 		if (tiny(attr(e, "width")) || tiny(attr(e, "height")) ||
 		    (url = safe_url(w->base, attr(e, "src"), 0)) == NULL)
 			return 0;
-		buf_addstr(&w->html, "<img");
-		add_attr(&w->html, "src", url);
+		html_str(w, "<img");
+		add_attr(w, "src", url);
 		free(url);
-		add_attr(&w->html, "alt", attr(e, "alt") ? attr(e, "alt") : "");
-		buf_addc(&w->html, '>');
+		add_attr(w, "alt", attr(e, "alt") ? attr(e, "alt") : "");
+		html_str(w, ">");
 		w->has_image = 1;
 		return 1;
 	}
-	buf_addc(&w->html, '<');
-	buf_addstr(&w->html, name);
+	html_str(w, "<");
+	html_str(w, name);
 	if ((e->tag == GUMBO_TAG_ABBR || e->tag == GUMBO_TAG_DFN) && attr(e, "title"))
-		add_attr(&w->html, "title", attr(e, "title"));
+		add_attr(w, "title", attr(e, "title"));
 	if (e->tag == GUMBO_TAG_TIME && attr(e, "datetime"))
-		add_attr(&w->html, "datetime", attr(e, "datetime"));
-	buf_addc(&w->html, '>');
+		add_attr(w, "datetime", attr(e, "datetime"));
+	html_str(w, ">");
 	return 1;
 }
 
@@ -598,20 +634,110 @@ walk_node(struct walk *w, const GumboNode *n, int depth)
 			return;
 		/* the opening tag as written, to open it again after a split
 		 * (a pending <br> may have been written first: skip it) */
-		w->inl[w->ninl].open = xstrdup(buf_str(&w->html) + at +
+		w->inl[w->ninl].open = w->html_full ? NULL : xstrdup(buf_str(&w->html) + at +
 		    (strncmp(buf_str(&w->html) + at, "<br>", 4) == 0 ? 4 : 0));
 		w->inl[w->ninl].name = gumbo_normalized_tagname(e->tag);
 		w->inl[w->ninl++].live = 1;
 		walk_children(w, &e->children, depth);
 		free(w->inl[--w->ninl].open);
 		if (w->inl[w->ninl].live) {
-			buf_addstr(&w->html, "</");
-			buf_addstr(&w->html, gumbo_normalized_tagname(e->tag));
-			buf_addc(&w->html, '>');
+			html_str(w, "</");
+			html_str(w, gumbo_normalized_tagname(e->tag));
+			html_str(w, ">");
 		}
 		return;
 	}
 	}
+}
+
+/*
+ * gumbo's memory, counted. The tree builder copies formatting elements,
+ * attributes and all, each time it reopens them: a small body can ask
+ * for gigabytes. Every allocation is linked into an arena; past
+ * NORMALISE_MAX_TREE_BYTES the parse is abandoned with a longjmp (gumbo
+ * holds nothing but memory) and the arena freed whole.
+ */
+struct arena {
+	struct arena_block	*blocks;
+	size_t			 bytes;
+	jmp_buf			 over;
+};
+
+struct arena_block {
+	struct arena_block	*prev, *next;
+	size_t			 size;
+	max_align_t		 data[];
+};
+
+static void *
+arena_alloc(void *userdata, size_t size)
+{
+	struct arena *a = userdata;
+	struct arena_block *b;
+
+	if (a->bytes + size > NORMALISE_MAX_TREE_BYTES)
+		longjmp(a->over, 1);
+	b = xmalloc(sizeof(*b) + size);
+	b->size = size;
+	b->prev = NULL;
+	b->next = a->blocks;
+	if (a->blocks != NULL)
+		a->blocks->prev = b;
+	a->blocks = b;
+	a->bytes += size;
+	return b->data;
+}
+
+static void
+arena_free(void *userdata, void *ptr)
+{
+	struct arena *a = userdata;
+	struct arena_block *b;
+
+	if (ptr == NULL)
+		return;
+	b = (struct arena_block *)((char *)ptr - offsetof(struct arena_block, data));
+	if (b->prev != NULL)
+		b->prev->next = b->next;
+	else
+		a->blocks = b->next;
+	if (b->next != NULL)
+		b->next->prev = b->prev;
+	a->bytes -= b->size;
+	free(b);
+}
+
+static void
+arena_release(struct arena *a)
+{
+	while (a->blocks != NULL) {
+		struct arena_block *b = a->blocks;
+
+		a->blocks = b->next;
+		free(b);
+	}
+	a->bytes = 0;
+}
+
+/* Parse with gumbo inside the budget; NULL if it would not fit. */
+static GumboOutput *
+tree_parse(struct arena *a, GumboOptions *opt, const char *html, size_t len)
+{
+	GumboOutput *volatile g = NULL;
+
+	memset(a, 0, sizeof(*a));
+	*opt = kGumboDefaultOptions;
+	opt->max_errors = 0;	/* we do not read them; do not keep them */
+	opt->allocator = arena_alloc;
+	opt->deallocator = arena_free;
+	opt->userdata = a;
+	if (setjmp(a->over) == 0)
+		g = gumbo_parse_with_options(opt, html, len);
+	else {
+		arena_release(a);
+		g = NULL;
+	}
+	return g;
 }
 
 /* Markup, as opposed to text that happens to hold a '<'. */
@@ -645,7 +771,7 @@ split_text(struct walk *w, const char *s, size_t len)
 				continue;
 		}
 		buf_add(&w->text, s + start, i - start);
-		buf_add_escaped(&w->html, s + start, i - start, 1);
+		html_escaped(w, s + start, i - start);
 		flush(w);
 		start = j < len ? j + 1 : len;
 		i = j;
@@ -700,14 +826,25 @@ normalise_body(const char *body, const char *base, struct norm_body *out)
 		}
 	}
 	if (looks_like_html(body)) {
-		GumboOptions opt = kGumboDefaultOptions;
-		GumboOutput *g;
+		GumboOptions opt;
+		struct arena arena;
+		GumboOutput *g = tree_parse(&arena, &opt, body, len);
 
-		opt.max_errors = 0;	/* we do not read them; do not keep them */
-		g = gumbo_parse_with_options(&opt, body, len);
-		walk_node(&w, g->document, 0);
-		flush(&w);
-		gumbo_destroy_output(&opt, g);
+		/* too costly whole: a quarter of it, which is more than any
+		 * honest release needs, and the body is marked cut */
+		if (g == NULL) {
+			out->truncated = 1;
+			len /= 4;
+			while (len > 0 && ((unsigned char)body[len] & 0xc0) == 0x80)
+				len--;
+			g = tree_parse(&arena, &opt, body, len);
+		}
+		if (g != NULL) {
+			walk_node(&w, g->document, 0);
+			flush(&w);
+			gumbo_destroy_output(&opt, g);
+			arena_release(&arena);
+		}
 	} else
 		split_text(&w, body, len);
 	buf_release(&w.text);

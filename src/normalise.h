@@ -33,6 +33,8 @@
 #define NORMALISE_MAX_INLINE	16
 /* Start tags read per body (a body of 10 000 list items has 10 001). */
 #define NORMALISE_MAX_TAGS	20000
+/* Memory the HTML tree of one body may take; past it the body is cut. */
+#define NORMALISE_MAX_TREE_BYTES	(64u * 1024 * 1024)
 /* title and alt attributes are cut here (links are capped by uri.h). */
 #define NORMALISE_MAX_ATTR	512
 
