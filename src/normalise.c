@@ -740,15 +740,28 @@ tree_parse(struct arena *a, GumboOptions *opt, const char *html, size_t len)
 	return g;
 }
 
-/* Markup, as opposed to text that happens to hold a '<'. */
+/*
+ * Markup, as opposed to text that happens to hold a '<': a tag, or a
+ * character reference ("Tom &amp; Jerry" from an RSS description is HTML
+ * for "Tom & Jerry"; "AT&T" is text).
+ */
 static int
 looks_like_html(const char *s)
 {
-	for (const char *p = strchr(s, '<'); p != NULL; p = strchr(p + 1, '<')) {
+	for (const char *p = s; (p = strpbrk(p, "<&")) != NULL; p++) {
 		unsigned char c = (unsigned char)p[1];
 
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!')
-			return 1;
+		if (*p == '<') {
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '!')
+				return 1;
+			continue;
+		}
+		if (c == '#' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			size_t n = strspn(p + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+
+			if (n <= 32 && p[2 + n] == ';')
+				return 1;
+		}
 	}
 	return 0;
 }

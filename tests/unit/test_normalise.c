@@ -609,6 +609,13 @@ test_plain_bodies(void)
 	    "CRLF blank lines split too");
 	norm("Same text.\n\nSame   TEXT\n\nOther.");
 	tap_ok(nb.n == 2 && nb.repeats == 1, "repeats are dropped from plain-text bodies");
+	/* an RSS description is HTML even without a tag: its references are */
+	norm("Tom &amp; Jerry&nbsp;show");
+	tap_ok(nb.n == 1 && strcmp(text(0), "Tom & Jerry show") == 0 && strcmp(html(0), "Tom &amp; Jerry show") == 0,
+	    "a body with character references but no tag is read as HTML");
+	norm("AT&T results; Q&A session");
+	tap_ok(nb.n == 1 && strcmp(text(0), "AT&T results; Q&A session") == 0,
+	    "an ampersand that starts no reference stays text");
 	check_allowed("plain text");
 }
 
@@ -623,6 +630,7 @@ test_plain_titles(void)
 		{ "<script>alert(1)</script>Safe <style>x</style>title", "Safe title", "no script or style text" },
 		{ "Plain   title\twith\nspace", "Plain title with space", "a plain title has its white space folded" },
 		{ "5 < 6 & 7 > 3", "5 < 6 & 7 > 3", "a plain title with < & > is kept as it is" },
+		{ "AT&amp;T results", "AT&T results", "a title with a reference but no tag is decoded" },
 		{ "", "", "an empty title" },
 	};
 
