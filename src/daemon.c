@@ -20,6 +20,13 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/*
+ * Normalising and deduplicating a poll's new entries may hold the loop
+ * this long; the rest of a big (or hostile) feed waits for later polls,
+ * so other transfers never stall behind one feed.
+ */
+#define INGEST_BUDGET_SECONDS	0.25
+
 /* How often releases past keep_days are pruned. */
 #define PRUNE_EVERY		(6 * 60 * 60)
 /* A tombstone no source has listed for this long goes too. */
@@ -40,6 +47,7 @@ struct source {
 	struct parse		*parse;
 	char			 body_error[256];
 	struct dedup_counts	 counts;	/* of the poll running */
+	double			 ingest_seconds;	/* spent on this poll's entries */
 	/* set by a reload while a transfer runs; applied when it ends */
 	int			 removed;
 	char			*pending_url;
@@ -295,13 +303,17 @@ on_entry(const struct feed_entry *e, void *arg)
 	struct daemon *d = src->d;
 	struct dedup_config c = dedup_config(d);
 	enum dedup_result r;
+	double start;
 
 	if (store_begin(d->store) == -1) {
 		store_failed(d);
 		src->counts.n[DEDUP_ERROR]++;
 		return;
 	}
+	c.quick_only = src->ingest_seconds >= INGEST_BUDGET_SECONDS;
+	start = ev_time();
 	r = dedup_entry(d->store, &c, src->name, e, now(d), NULL);
+	src->ingest_seconds += ev_time() - start;
 	src->counts.n[r]++;
 	if (r == DEDUP_ERROR)
 		store_failed(d);
@@ -442,6 +454,16 @@ poll_finished(struct source *src, const struct fetch_result *r)
 		st->last_success = t;
 		free(st->last_error);
 		st->last_error = NULL;
+		if (src->counts.n[DEDUP_DEFERRED] > 0) {
+			/* entries wait for the next poll: it must get the body
+			 * again, not a 304 */
+			free(st->etag);
+			free(st->last_modified);
+			st->etag = st->last_modified = NULL;
+			log_info("event=deferred source=%s entries=%lu note=\"ingest budget "
+			    "spent, the rest at the next poll\"", src->name,
+			    src->counts.n[DEDUP_DEFERRED]);
+		}
 	} else if (error != NULL && r->status == 410) {
 		st->retired = 1;
 		st->failures++;
@@ -526,6 +548,7 @@ poll_start(struct daemon *d, struct source *src)
 	o.timeout = (long)d->conf.timeout;
 	src->body_error[0] = '\0';
 	memset(&src->counts, 0, sizeof(src->counts));
+	src->ingest_seconds = 0;
 	ev_timer_stop(d->loop, &src->timer);
 	log_debug("event=poll source=%s url=%s", src->name,
 	    log_value(v, sizeof(v), src->st.url));

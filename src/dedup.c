@@ -713,6 +713,11 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 			return DEDUP_UNCHANGED;
 		}
 	}
+	if (c->quick_only) {
+		if (release != NULL)
+			*release = 0;
+		return DEDUP_DEFERRED;
+	}
 
 	item_build(&it, e, now);
 	memcpy(it.raw, raw, STORE_HASH_BYTES);
@@ -814,7 +819,8 @@ const char *
 dedup_result_name(enum dedup_result r)
 {
 	static const char *const names[] = {
-		"new", "updated", "duplicate", "unchanged", "pruned", "old", "error",
+		"new", "updated", "duplicate", "unchanged", "pruned", "old", "deferred",
+		"error",
 	};
 
 	return names[r];

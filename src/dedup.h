@@ -52,12 +52,16 @@ enum dedup_result {
 	DEDUP_UNCHANGED,	/* this source said this before */
 	DEDUP_PRUNED,		/* a tombstone: pruned, not to come back */
 	DEDUP_OLD,		/* older than keep_days: not taken in */
+	DEDUP_DEFERRED,		/* needs normalising, which was not allowed */
 	DEDUP_ERROR,		/* the store failed (its error says why) */
 };
 
 struct dedup_config {
 	double	 update_overlap;
 	int64_t	 keep_seconds;	/* 0: keep for ever */
+	/* only recognise entries seen before, unchanged; anything else is
+	 * DEDUP_DEFERRED (the daemon's per-poll time budget is spent) */
+	int	 quick_only;
 };
 
 struct dedup_counts {

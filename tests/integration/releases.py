@@ -100,5 +100,31 @@ with httpfixtures.Nginx(www, os.path.join(work, "nginx")) as ng:
     status, log4, secs = run_once(conf)
     t.ok(len(releases()) == 2 and "updated=1" not in log4, "and polling it again changes nothing", log4)
 
+    # -- a big feed: the ingest budget defers entries to later polls
+    words = "harbour inspectors fishing code register training crews nets review quay".split()
+    items = []
+    for i in range(3000):
+        body = "".join("<p>Item %d paragraph %d: %s.</p>" % (i, k, " ".join(words[(i + k + j) % 10] for j in range(12)))
+                       for k in range(6))
+        items.append("<item><title>Notice %d</title><link>https://big.example/n/%d</link>"
+                     "<guid>big-%d</guid><description><![CDATA[%s]]></description></item>" % (i, i, i, body))
+    with open(os.path.join(www, "big.rss"), "w") as f:
+        f.write("<?xml version='1.0'?><rss version='2.0'><channel><title>Big</title>%s</channel></rss>"
+                % "".join(items))
+    write_conf(conf, state, [("big", ng.url("big.rss"))])
+    logs = []
+    for run in range(40):
+        status, log, secs = run_once(conf)
+        logs.append(log)
+        if "event=deferred" not in log:
+            break
+    with db() as c:
+        n = c.execute("SELECT count(*) FROM delivery WHERE source = 'big'").fetchone()[0]
+    t.ok(n == 3000, "a feed of 3000 entries is ingested in full over %d polls" % len(logs), logs[-1])
+    t.ok(all("status=200" in l for l in logs if "source=big" in l),
+         "a poll that left entries waiting is followed by a full fetch, not a 304", "\n".join(logs))
+    status, log, secs = run_once(conf)
+    t.ok("event=unchanged source=big status=304" in log, "once all are in, the next poll is a 304", log)
+
 shutil.rmtree(work, ignore_errors=True)
 t.done()
