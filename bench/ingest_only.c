@@ -362,7 +362,7 @@ main(int argc, char **argv)
 	unsigned long counts[DEDUP_ERROR + 1] = { 0 };
 	int peer = 0, i;
 	struct store *s = NULL;
-	struct dedup_config conf = { DEDUP_DEFAULT_OVERLAP, KEEP_SECONDS };
+	struct dedup_config conf = { .update_overlap = DEDUP_DEFAULT_OVERLAP, .keep_seconds = KEEP_SECONDS };
 	struct ent *n;
 	struct feed *from;
 	FILE *out = NULL;

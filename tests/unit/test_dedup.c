@@ -22,7 +22,10 @@
 #define DAY	86400
 
 static struct store *st;
-static struct dedup_config cfg = { DEDUP_DEFAULT_OVERLAP, 365LL * DAY };
+static struct dedup_config cfg = {
+	.update_overlap = DEDUP_DEFAULT_OVERLAP,
+	.keep_seconds = 365LL * DAY,
+};
 
 static void
 test_links(void)
@@ -383,6 +386,23 @@ test_idempotent(const char *dir)
 	tap_is_int(store_release_count(st), before, "a restart loses nothing");
 	tap_is_str(dedup_result_name(take("sec", &x, T0 + DAY, NULL)), "unchanged",
 	    "and duplicates nothing");
+	{
+		struct entry y;
+		char *yb = body("a deferred item", 3, 0, NULL);
+
+		/* the daemon's budget spent: known items still pass, new wait */
+		cfg.quick_only = 1;
+		tap_is_str(dedup_result_name(take("sec", &x, T0 + DAY, NULL)), "unchanged",
+		    "quick only: a known unchanged item is still recognised");
+		entry_init(&y, "deferred-1", "Waits for the next poll", NULL, yb, T0);
+		tap_is_str(dedup_result_name(take("sec", &y, T0 + DAY, NULL)), "deferred",
+		    "quick only: a new item is deferred");
+		cfg.quick_only = 0;
+		tap_is_str(dedup_result_name(take("sec", &y, T0 + DAY, NULL)), "new",
+		    "and taken in when there is time");
+		free(y.content);
+		free(yb);
+	}
 	free(x.content);
 	free(b);
 }
