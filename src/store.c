@@ -68,7 +68,6 @@ static const char *const migrations[] = {
 	"  revisions INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX release_by_fingerprint ON release(fingerprint);"
-	"CREATE INDEX release_by_link ON release(canonical_link);"
 	"CREATE INDEX release_by_published ON release(published);"
 	"CREATE TABLE delivery ("
 	"  source TEXT NOT NULL,"
