@@ -203,6 +203,7 @@ store_open(struct store **sp, const char *state_dir, char **err)
 	struct store *s = xcalloc(1, sizeof(*s));
 
 	s->nreleases = -1;
+	s->any_tombstones = -1;
 
 	*sp = NULL;
 	*err = NULL;
@@ -227,6 +228,7 @@ store_open(struct store **sp, const char *state_dir, char **err)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	if (store_exec(s, "PRAGMA journal_mode = WAL", "enable WAL") == -1 ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", "set synchronous") == -1 ||
+	    store_exec(s, "PRAGMA wal_autocheckpoint = 10000", "set checkpoints") == -1 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") == -1 ||
 	    migrate(s) == -1) {
 		*err = xstrdup(s->error);
@@ -243,6 +245,7 @@ store_open_readonly(struct store **sp, const char *state_dir, char **err)
 	struct store *s = xcalloc(1, sizeof(*s));
 
 	s->nreleases = -1;
+	s->any_tombstones = -1;
 	struct stat st;
 	int version;
 
@@ -498,6 +501,7 @@ store_commit(struct store *s)
 	if (store_exec(s, "COMMIT", "commit a transaction") == -1) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->nreleases = -1;	/* count again */
+		s->any_tombstones = -1;
 		return -1;
 	}
 	return 0;

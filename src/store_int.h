@@ -6,7 +6,12 @@
 #ifndef FEEDMILL_STORE_INT_H
 #define FEEDMILL_STORE_INT_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
+
+/* Slots of the cache of common paragraphs (a power of two). */
+#define STORE_COMMON_CACHE	4096
 
 #include "store.h"
 
@@ -43,6 +48,15 @@ struct store {
 	char		*error;
 	sqlite3_stmt	*stmts[STMT_COUNT];
 	int64_t		 nreleases;	/* -1 until counted */
+	int		 any_tombstones;	/* -1 until looked at */
+	/*
+	 * Paragraphs found in many releases (boilerplate), with how many:
+	 * asking the index again would walk that many rows for every item
+	 * that ends with the same closing paragraph. Emptied when full and
+	 * when releases are pruned (counts only grow otherwise).
+	 */
+	struct { uint64_t hash; int count; } common[STORE_COMMON_CACHE];
+	int		 ncommon;
 };
 
 

@@ -9,6 +9,8 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
+/* Only paragraphs in more releases than this are remembered as common. */
+#define STORE_COMMON_MIN	8
 /* Releases pruned per call, so one call never holds the loop for long. */
 #define PRUNE_BATCH	500
 
@@ -316,11 +318,35 @@ store_release_count(struct store *s)
 	return s->nreleases = n;
 }
 
+static int *
+common_slot(struct store *s, uint64_t hash, int add)
+{
+	size_t i = (size_t)(hash ^ hash >> 29) & (STORE_COMMON_CACHE - 1);
+
+	for (; s->common[i].count != 0; i = (i + 1) & (STORE_COMMON_CACHE - 1))
+		if (s->common[i].hash == hash)
+			return &s->common[i].count;
+	if (!add)
+		return NULL;
+	if (2 * (s->ncommon + 1) > STORE_COMMON_CACHE) {
+		memset(s->common, 0, sizeof(s->common));
+		s->ncommon = 0;
+		i = (size_t)(hash ^ hash >> 29) & (STORE_COMMON_CACHE - 1);
+	}
+	s->common[i].hash = hash;
+	s->ncommon++;
+	return &s->common[i].count;
+}
+
 int
 store_paragraph_releases(struct store *s, uint64_t hash, int64_t *ids, int max)
 {
 	sqlite3_stmt *st;
-	int n = 0, r;
+	int n = 0, r, *known;
+
+	/* known to be in more releases than asked about: no need to look */
+	if ((known = common_slot(s, hash, 0)) != NULL && *known > max)
+		return max + 1;
 
 	if (store_prepare(s, STMT_PARAGRAPH_RELEASES, "SELECT release FROM paragraph "
 	    "WHERE hash = ?1 LIMIT ?2", &st) == -1)
@@ -333,7 +359,11 @@ store_paragraph_releases(struct store *s, uint64_t hash, int64_t *ids, int max)
 		n++;
 	}
 	sqlite3_reset(st);
-	return r == SQLITE_DONE ? n : store_fail(s, "look up a paragraph");
+	if (r != SQLITE_DONE)
+		return store_fail(s, "look up a paragraph");
+	if (n > max && n > STORE_COMMON_MIN)
+		*common_slot(s, hash, 1) = n;
+	return n;
 }
 
 int
@@ -367,6 +397,17 @@ store_tombstone_check(struct store *s, const void *key, size_t len, int64_t now)
 	int64_t seen = 0;
 	int r;
 
+	/* most stores have never pruned: then three lookups per new item
+	 * are saved */
+	if (s->any_tombstones == -1) {
+		if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM tombstone)", -1,
+		    &st, NULL) != SQLITE_OK)
+			return store_fail(s, "look for tombstones");
+		s->any_tombstones = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (!s->any_tombstones)
+		return 0;
 	if (store_prepare(s, STMT_TOMBSTONE_GET, "SELECT last_seen FROM tombstone "
 	    "WHERE key = ?1", &st) == -1)
 		return -1;
@@ -389,6 +430,7 @@ tombstone_add(struct store *s, sqlite3_stmt *ins, const void *key, size_t len, i
 {
 	sqlite3_bind_blob(ins, 1, key, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(ins, 2, now);
+	s->any_tombstones = -1;
 	if (sqlite3_step(ins) != SQLITE_DONE) {
 		sqlite3_reset(ins);
 		return store_fail(s, "leave a tombstone");
@@ -405,6 +447,9 @@ store_prune(struct store *s, int64_t before, int64_t tombstone_before, int64_t n
 	int r, status = -1;
 
 	*pruned = 0;
+	/* fewer releases: paragraphs may be less common than remembered */
+	memset(s->common, 0, sizeof(s->common));
+	s->ncommon = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT id, fingerprint, canonical_link FROM release "
 	    "WHERE published < ?1 ORDER BY published LIMIT ?2", -1, &old, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT source, item_key FROM delivery WHERE release = ?1",
