@@ -379,6 +379,13 @@ apply_pending_url(struct daemon *d, struct source *src)
 	return 1;
 }
 
+static void
+set_string(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = v != NULL ? xstrdup(v) : NULL;
+}
+
 /* The rarer counts, only when there are some. */
 static const char *
 counts_extra(char *buf, size_t sz, const struct dedup_counts *c)
@@ -416,8 +423,14 @@ poll_finished(struct source *src, const struct fetch_result *r)
 			    "not a feed: %s", parse_error(src->parse));
 			error = src->body_error;
 		} else {
+			const struct feed_info *fi = parse_info(src->parse);
+
 			ok = 1;
 			entries = parse_entry_count(src->parse);
+			/* how the feed names itself, for publishing */
+			set_string(&src->st.feed_title, fi->title);
+			set_string(&src->st.feed_link, fi->link);
+			set_string(&src->st.feed_id, fi->id);
 		}
 	} else if (error == NULL && r->status == 304) {
 		ok = unchanged = 1;

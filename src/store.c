@@ -88,6 +88,9 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (hash, release)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX paragraph_by_release ON paragraph(release);"
+	"ALTER TABLE source ADD COLUMN feed_title TEXT;"
+	"ALTER TABLE source ADD COLUMN feed_link TEXT;"
+	"ALTER TABLE source ADD COLUMN feed_id TEXT;"
 	"CREATE TABLE tombstone ("
 	"  key BLOB PRIMARY KEY,"
 	"  pruned INTEGER NOT NULL,"
@@ -375,7 +378,8 @@ store_source_get(struct store *s, const char *name, struct store_source *out)
 	if (store_prepare(s, STMT_SOURCE_GET,
 	    "SELECT name, url, configured_url, etag, last_modified, next_poll, "
 	    "  last_poll, last_success, failures, last_status, last_error, retired, "
-	    "  retry_until FROM source WHERE name = ?1", &st) == -1)
+	    "  retry_until, feed_title, feed_link, feed_id FROM source WHERE name = ?1",
+	    &st) == -1)
 		return -1;
 	store_bind_text(st, 1, name);
 	r = sqlite3_step(st);
@@ -393,6 +397,9 @@ store_source_get(struct store *s, const char *name, struct store_source *out)
 		out->last_error = store_column_text(st, 10);
 		out->retired = sqlite3_column_int(st, 11);
 		out->retry_until = sqlite3_column_int64(st, 12);
+		out->feed_title = store_column_text(st, 13);
+		out->feed_link = store_column_text(st, 14);
+		out->feed_id = store_column_text(st, 15);
 	}
 	sqlite3_reset(st);
 	if (r == SQLITE_ROW)
@@ -412,7 +419,8 @@ store_source_save(struct store *s, const struct store_source *src)
 	if (store_prepare(s, STMT_SOURCE_SAVE,
 	    "UPDATE source SET url = ?2, etag = ?3, last_modified = ?4, "
 	    "  next_poll = ?5, last_poll = ?6, last_success = ?7, failures = ?8, "
-	    "  last_status = ?9, last_error = ?10, retired = ?11, retry_until = ?12 "
+	    "  last_status = ?9, last_error = ?10, retired = ?11, retry_until = ?12, "
+	    "  feed_title = ?13, feed_link = ?14, feed_id = ?15 "
 	    "WHERE name = ?1", &st) == -1)
 		return -1;
 	store_bind_text(st, 1, src->name);
@@ -427,6 +435,9 @@ store_source_save(struct store *s, const struct store_source *src)
 	store_bind_text(st, 10, src->last_error);
 	sqlite3_bind_int(st, 11, src->retired);
 	sqlite3_bind_int64(st, 12, src->retry_until);
+	store_bind_text(st, 13, src->feed_title);
+	store_bind_text(st, 14, src->feed_link);
+	store_bind_text(st, 15, src->feed_id);
 	if (store_run(s, st, "save a source") == -1)
 		return -1;
 	if (sqlite3_changes(s->db) != 1) {
@@ -446,6 +457,9 @@ store_source_release(struct store_source *src)
 	free(src->etag);
 	free(src->last_modified);
 	free(src->last_error);
+	free(src->feed_title);
+	free(src->feed_link);
+	free(src->feed_id);
 	memset(src, 0, sizeof(*src));
 }
 

@@ -37,6 +37,10 @@ struct store_source {
 	char	*last_error;
 	int	 retired;	/* 410 Gone: not polled again */
 	int64_t	 retry_until;	/* a server's Retry-After: not before this */
+	/* the feed as it last described itself, for <atom:source> */
+	char	*feed_title;
+	char	*feed_link;
+	char	*feed_id;
 };
 
 struct store_fetch {

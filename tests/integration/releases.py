@@ -74,6 +74,14 @@ with httpfixtures.Nginx(www, os.path.join(work, "nginx")) as ng:
         t.ok(m["published"] == 1793784600, "it keeps the earliest date (the Atom feed's 09:30)", m["published"])
         t.ok("fbclid" not in m["body_html"] and "<script" not in m["body_html"], "the body is clean",
              m["body_html"])
+    with db() as c:
+        feeds = {r["name"]: (r["feed_title"], r["feed_link"], r["feed_id"])
+                 for r in c.execute("SELECT name, feed_title, feed_link, feed_id FROM source")}
+    # the Atom fixture gives only rel="self", so it has no alternate link
+    t.ok(feeds.get("atom") == ("Organisation – press releases", None,
+                               "tag:org.example,2026:press")
+         and feeds.get("rss", ("",))[0] == "Organisation – office in Kestrel Bay",
+         "each source keeps how its feed names itself (for <atom:source>)", feeds)
     total = sum(int(counts(log, s).get("new", 0)) for s in ("atom", "rss", "rdf"))
     dups = sum(int(counts(log, s).get("duplicate", 0)) for s in ("atom", "rss", "rdf"))
     t.ok(total == 2 and dups == 3, "the log counts 2 new and 3 duplicates across the sources", log)
