@@ -171,7 +171,29 @@ is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Fold runs of white space (and no-break spaces) to one space, trimmed. */
+/*
+ * The length of the Unicode space (Zs, or a line or paragraph separator)
+ * that starts s, in UTF-8 bytes, or 0: no-break, en, em, thin, narrow and
+ * ideographic spaces fold like ASCII ones.
+ */
+static size_t
+unicode_space(const unsigned char *s, size_t left)
+{
+	if (left >= 2 && s[0] == 0xc2 && s[1] == 0xa0)
+		return 2;				/* U+00A0 */
+	if (left >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+	    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+		return 3;				/* U+2000-200A, 2028, 2029, 202F */
+	if (left >= 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f)
+		return 3;				/* U+205F */
+	if (left >= 3 && s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+		return 3;				/* U+3000 */
+	if (left >= 3 && s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80)
+		return 3;				/* U+1680 */
+	return 0;
+}
+
+/* Fold runs of white space (Unicode spaces too) to one space, trimmed. */
 static char *
 fold_space(const char *s, size_t len)
 {
@@ -180,14 +202,15 @@ fold_space(const char *s, size_t len)
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t u;
 
 		if (is_space(c)) {
 			space = 1;
 			continue;
 		}
-		if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] == 0xa0) {
+		if (c >= 0xc2 && (u = unicode_space((const unsigned char *)s + i, len - i)) > 0) {
 			space = 1;
-			i++;
+			i += u - 1;
 			continue;
 		}
 		if (space && o > out)

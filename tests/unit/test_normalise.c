@@ -609,6 +609,9 @@ test_plain_bodies(void)
 	    "CRLF blank lines split too");
 	norm("Same text.\n\nSame   TEXT\n\nOther.");
 	tap_ok(nb.n == 2 && nb.repeats == 1, "repeats are dropped from plain-text bodies");
+	norm("<p>\xe2\x80\x83" "Em\xe2\x80\x83space,\xe3\x80\x80ideographic\xe2\x80\xafnarrow\xe2\x80\x89thin\xc2\xa0\xc2\xa0</p>");
+	tap_is_str(text(0), "Em space, ideographic narrow thin",
+	    "Unicode spaces (em, ideographic, narrow, thin, no-break) fold and trim like ASCII ones");
 	/* an RSS description is HTML even without a tag: its references are */
 	norm("Tom &amp; Jerry&nbsp;show");
 	tap_ok(nb.n == 1 && strcmp(text(0), "Tom & Jerry show") == 0 && strcmp(html(0), "Tom &amp; Jerry show") == 0,
