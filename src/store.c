@@ -200,17 +200,25 @@ take_lock(struct store *s, const char *state_dir, char **err)
 	return 0;
 }
 
-int
-store_open(struct store **sp, const char *state_dir, char **err)
+/* A store not yet open: nothing counted, no lock held. */
+static struct store *
+store_alloc(void)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 
 	s->nreleases = -1;
 	s->any_tombstones = -1;
+	s->lock_fd = -1;
+	return s;
+}
+
+int
+store_open(struct store **sp, const char *state_dir, char **err)
+{
+	struct store *s = store_alloc();
 
 	*sp = NULL;
 	*err = NULL;
-	s->lock_fd = -1;
 	if (mkdir(state_dir, 0750) == -1 && errno != EEXIST) {
 		*err = xasprintf("cannot create '%s': %s", state_dir, strerror(errno));
 		free(s);
@@ -245,16 +253,12 @@ store_open(struct store **sp, const char *state_dir, char **err)
 int
 store_open_readonly(struct store **sp, const char *state_dir, char **err)
 {
-	struct store *s = xcalloc(1, sizeof(*s));
-
-	s->nreleases = -1;
-	s->any_tombstones = -1;
+	struct store *s = store_alloc();
 	struct stat st;
 	int version;
 
 	*sp = NULL;
 	*err = NULL;
-	s->lock_fd = -1;
 	s->path = xasprintf("%s/%s", state_dir, STORE_FILE);
 	if (stat(s->path, &st) == -1) {
 		store_close(s);
