@@ -17,6 +17,7 @@
 #include "store.h"
 #include "log.h"
 #include "opml.h"
+#include "tag.h"
 #include "xmalloc.h"
 
 #ifndef SYSCONFDIR
@@ -80,6 +81,47 @@ report_retired(const struct conf *c)
 	store_close(s);
 }
 
+/* The taxonomy file, and the field labels sources and digests use. */
+static int
+check_fields(const struct conf *c)
+{
+	struct conf_errors errs;
+	struct tagger *t;
+	int bad = 0;
+
+	if (tagger_load(&t, c->fields_path, &errs) == -1) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		conf_errors_release(&errs);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nsources; i++)
+		for (size_t j = 0; j < c->sources[i].fields.n; j++)
+			if (tagger_lookup(t, c->sources[i].fields.v[j]) < 0) {
+				fprintf(stderr, "%s:%d: source '%s': field '%s' is not in "
+				    "%s\n", c->sources[i].file, c->sources[i].line,
+				    c->sources[i].name, c->sources[i].fields.v[j],
+				    c->fields_path);
+				bad = 1;
+			}
+	for (size_t i = 0; i < c->ndigests; i++)
+		for (size_t j = 0; j < c->digests[i].fields.n; j++)
+			if (tagger_lookup(t, c->digests[i].fields.v[j]) < 0) {
+				fprintf(stderr, "%s:%d: digest '%s': field '%s' is not in "
+				    "%s\n", c->digests[i].file, c->digests[i].line,
+				    c->digests[i].name, c->digests[i].fields.v[j],
+				    c->fields_path);
+				bad = 1;
+			}
+	if (!bad)
+		printf("%s: ok, %zu field%s%s%s\n", c->fields_path, tagger_nfields(t),
+		    tagger_nfields(t) == 1 ? "" : "s",
+		    tagger_model_path(t) ? ", model " : "",
+		    tagger_model_path(t) ? tagger_model_path(t) : "");
+	tagger_free(t);
+	return bad ? -1 : 0;
+}
+
 int
 cmd_check_config(int argc, char **argv)
 {
@@ -96,8 +138,8 @@ cmd_check_config(int argc, char **argv)
 	if (conf_load(&c, path, &errs) == 0) {
 		printf("%s: ok, %zu source%s, %zu digest%s\n", path, c.nsources,
 		    c.nsources == 1 ? "" : "s", c.ndigests, c.ndigests == 1 ? "" : "s");
+		status = check_fields(&c) == 0 ? 0 : 1;
 		report_retired(&c);
-		status = 0;
 	} else {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.v[i]);

@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "sched.h"
 #include "store.h"
+#include "tag.h"
 #include "xmalloc.h"
 
 /*
@@ -40,6 +41,7 @@ struct source {
 	char			*name;
 	char			*configured_url;
 	int64_t			 interval;
+	struct conf_list	 fields;	/* imposed on what it delivers */
 	struct store_source	 st;	/* mirror of its row */
 	struct sched_item	 item;
 	ev_timer		 timer;
@@ -59,6 +61,7 @@ struct daemon {
 	struct ev_loop		*loop;
 	struct conf		 conf;
 	struct store		*store;
+	struct tagger		*tagger;	/* the taxonomy, fields = */
 	struct fetcher		*fetcher;
 	struct sched		 sched;
 	struct source		**sources;	/* sorted by name */
@@ -253,6 +256,19 @@ source_start(struct daemon *d, struct source *src)
 	source_schedule(src, delay);
 }
 
+/* Copy the fields a source's section imposes (a reload may change them). */
+static void
+source_set_fields(struct source *src, const struct conf_source *cs)
+{
+	for (size_t i = 0; i < src->fields.n; i++)
+		free(src->fields.v[i]);
+	free(src->fields.v);
+	src->fields.n = cs->fields.n;
+	src->fields.v = xcalloc(cs->fields.n ? cs->fields.n : 1, sizeof(*src->fields.v));
+	for (size_t i = 0; i < cs->fields.n; i++)
+		src->fields.v[i] = xstrdup(cs->fields.v[i]);
+}
+
 static struct source *
 source_new(struct daemon *d, const struct conf_source *cs)
 {
@@ -262,6 +278,7 @@ source_new(struct daemon *d, const struct conf_source *cs)
 	src->name = xstrdup(cs->name);
 	src->configured_url = xstrdup(cs->url);
 	src->interval = conf_source_interval(&d->conf, cs);
+	source_set_fields(src, cs);
 	src->item.owner = src;
 	ev_timer_init(&src->timer, timer_cb, 0., 0.);
 	src->timer.data = src;
@@ -277,6 +294,9 @@ source_free(struct daemon *d, struct source *src)
 	sched_item_clear(&d->sched, &src->item);
 	parse_free(src->parse);
 	store_source_release(&src->st);
+	for (size_t i = 0; i < src->fields.n; i++)
+		free(src->fields.v[i]);
+	free(src->fields.v);
 	free(src->name);
 	free(src->configured_url);
 	free(src->pending_url);
@@ -295,6 +315,18 @@ dedup_config(const struct daemon *d)
 	return c;
 }
 
+/* What a release's source imposes (tag_stored_release asks). */
+static const struct conf_list *
+imposed_fields(const char *name, void *arg)
+{
+	struct daemon *d = arg;
+	struct source *src = find_source(d, name);
+
+	if (src == NULL)
+		src = find_orphan(d, name);
+	return src ? &src->fields : NULL;
+}
+
 /* Each entry as the parser completes it: into a release, at once. */
 static void
 on_entry(const struct feed_entry *e, void *arg)
@@ -303,6 +335,7 @@ on_entry(const struct feed_entry *e, void *arg)
 	struct daemon *d = src->d;
 	struct dedup_config c = dedup_config(d);
 	enum dedup_result r;
+	int64_t release = 0;
 	double start;
 
 	if (store_begin(d->store) == -1) {
@@ -312,7 +345,11 @@ on_entry(const struct feed_entry *e, void *arg)
 	}
 	c.quick_only = src->ingest_seconds >= INGEST_BUDGET_SECONDS;
 	start = ev_time();
-	r = dedup_entry(d->store, &c, src->name, e, now(d), NULL);
+	r = dedup_entry(d->store, &c, src->name, e, now(d), &release);
+	/* new text, new categories or a new source: file it (again) */
+	if ((r == DEDUP_NEW || r == DEDUP_UPDATED || r == DEDUP_DUPLICATE) &&
+	    tag_stored_release(d->tagger, d->store, release, imposed_fields, d) == -1)
+		r = DEDUP_ERROR;
 	src->ingest_seconds += ev_time() - start;
 	src->counts.n[r]++;
 	if (r == DEDUP_ERROR)
@@ -622,10 +659,12 @@ reload(struct daemon *d)
 	struct conf c;
 	struct conf_errors errs;
 	struct source **next;
+	struct tagger *tagger;
 	size_t n, added = 0, changed = 0, removed = 0;
 
 	log_info("event=reload path=%s", d->conf.path);
-	if (conf_load(&c, d->conf.path, &errs) == -1) {
+	if (conf_load(&c, d->conf.path, &errs) == -1 ||
+	    (conf_errors_release(&errs), tagger_load(&tagger, c.fields_path, &errs)) == -1) {
 		log_conf_errors(&errs, "reload: ");
 		log_warnx("event=reload result=rejected errors=%zu note=\"keeping the running configuration\"",
 		    errs.n);
@@ -634,6 +673,8 @@ reload(struct daemon *d)
 		return;
 	}
 	conf_errors_release(&errs);
+	tagger_free(d->tagger);
+	d->tagger = tagger;
 	if (strcmp(c.state_dir, d->conf.state_dir) != 0)
 		log_warnx("event=reload note=\"state_dir changes take effect at the next start\"");
 
@@ -686,6 +727,7 @@ reload(struct daemon *d)
 				}
 			}
 		}
+		source_set_fields(src, cs);
 		next[i] = src;
 	}
 	/* whatever is not in the new file goes */
@@ -844,9 +886,19 @@ daemon_run(const struct daemon_options *o)
 		return 1;
 	}
 	conf_errors_release(&errs);
+	if (tagger_load(&d->tagger, d->conf.fields_path, &errs) == -1) {
+		log_conf_errors(&errs, "");
+		log_warnx("cannot start: %zu problem%s in the taxonomy", errs.n,
+		    errs.n == 1 ? "" : "s");
+		conf_errors_release(&errs);
+		conf_release(&d->conf);
+		return 1;
+	}
+	conf_errors_release(&errs);
 	if (store_open(&d->store, d->conf.state_dir, &err) == -1) {
 		log_warnx("cannot start: %s", err);
 		free(err);
+		tagger_free(d->tagger);
 		conf_release(&d->conf);
 		return 1;
 	}
@@ -911,6 +963,7 @@ daemon_run(const struct daemon_options *o)
 	ev_signal_stop(d->loop, &d->sigusr1);
 	sched_release(&d->sched);
 	store_close(d->store);
+	tagger_free(d->tagger);
 	conf_release(&d->conf);
 	return d->status;
 }

@@ -14,6 +14,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "check-config", cmd_check_config, "check-config [-c FILE]               validate the configuration" },
+	{ "fields", cmd_fields, "fields eval|explain|train ...          measure, explain and train the tagger" },
 	{ "import-opml", cmd_import_opml, "import-opml FILE                     print [source] sections for an OPML file" },
 	{ "parse", cmd_parse, "parse [--json] [--base URL] FILE...  print what feeds contain" },
 	{ "run", cmd_run, "run [--once] [-v | -q] [-c FILE]     poll the sources (the daemon)" },

@@ -96,6 +96,15 @@ static const char *const migrations[] = {
 	"  pruned INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 4: the fields of work each release is filed under, and why */
+	"CREATE TABLE release_field ("
+	"  release INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,"
+	"  field TEXT NOT NULL,"
+	"  origin TEXT NOT NULL,"
+	"  score REAL NOT NULL,"
+	"  PRIMARY KEY (release, field)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX release_field_by_field ON release_field(field, release);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))

@@ -177,6 +177,27 @@ int store_tombstone_check(struct store *s, const void *key, size_t len, int64_t 
 int store_prune(struct store *s, int64_t before, int64_t tombstone_before,
     int64_t now, int64_t *pruned);
 
+/* ---- fields of work (store_tag.c) ---- */
+
+/* A release's field, by slug: where it came from ("category", "source",
+ * "text") and the text's score. */
+struct store_field {
+	const char	*slug;
+	const char	*origin;
+	double		 score;
+};
+
+/* Replace a release's fields with v[0..n). 0 or -1. */
+int store_release_set_fields(struct store *s, int64_t id, const struct store_field *v,
+    size_t n);
+/* A release's fields, by slug, into *v (malloc'd, each slug and origin
+ * too; release with store_fields_free). 0 or -1. */
+int store_release_fields(struct store *s, int64_t id, struct store_field **v, size_t *n);
+void store_fields_free(struct store_field *v, size_t n);
+/* The names of the sources that delivered a release, distinct and sorted,
+ * into *names (malloc'd, each too). 0 or -1. */
+int store_release_sources(struct store *s, int64_t id, char ***names, size_t *n);
+
 /*
  * Batching: the daemon opens a transaction when it first writes and commits
  * it once per loop iteration, so ten thousand polls do not cost ten

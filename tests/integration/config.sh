@@ -12,8 +12,9 @@ fix="$top_srcdir/tests/fixtures"
 
 cd "$fix/conf" || exit 99
 out=$("$FEEDMILL" check-config -c good.conf 2>&1)
-[ $? -eq 0 ] && [ "$out" = "good.conf: ok, 4 sources, 1 digest" ]
-ok $? "a good configuration with includes passes: $out"
+[ $? -eq 0 ] && [ "$out" = "good.conf: ok, 4 sources, 1 digest
+../../../conf/fields.conf: ok, 23 fields, model ../../../conf/fields.model" ]
+ok $? "a good configuration with includes passes, and its taxonomy: $out"
 
 "$FEEDMILL" check-config -c bad.conf >/dev/null 2>"$tmp/bad.err"
 status=$?
@@ -66,7 +67,9 @@ printf '[source a]\nurl = https://example.org/a\n\n[source b]\n' >empty-section.
 [ $? -eq 1 ] && grep -q "^empty-section.conf:4: source 'b' has no url" "$tmp/err"
 ok $? "a source section with no keys at all is still checked" || show "$tmp/err"
 
-sed "s|@DEMO_DIR@|$top_srcdir/conf/demo|g" "$top_srcdir/conf/demo.conf" >demo.conf
+sed -e "s|@DEMO_DIR@|$top_srcdir/conf/demo|g" \
+	-e "s|^fields *= *conf/fields.conf|fields = $top_srcdir/conf/fields.conf|" \
+	"$top_srcdir/conf/demo.conf" >demo.conf
 "$FEEDMILL" check-config -c demo.conf >"$tmp/out" 2>&1
 ok $? "the bundled demo configuration passes" || show "$tmp/out"
 
@@ -79,7 +82,8 @@ ok $? "it prints one [source] per feed, named from titles, folders as comments" 
 [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "skipping outline 'Local?file'" "$tmp/err"
 ok $? "a non-web feed URL is skipped with a warning, control characters escaped" || show "$tmp/err"
 
-printf '[feedmill]\ninterval = 1h\ninclude = import.conf\n' >"$tmp/with-import.conf"
+printf '[feedmill]\ninterval = 1h\nfields = %s\ninclude = import.conf\n' \
+	"$top_srcdir/conf/fields.conf" >"$tmp/with-import.conf"
 out=$("$FEEDMILL" check-config -c "$tmp/with-import.conf" 2>&1)
 [ $? -eq 0 ] && echo "$out" | grep -q "ok, 4 sources"
 ok $? "what import-opml prints is a configuration check-config accepts" || echo "# $out"

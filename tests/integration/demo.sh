@@ -27,6 +27,7 @@ done
 # fetch every demo source and every item.
 work=$(mktemp -d)
 sed -e "s|@DEMO_DIR@|$top_srcdir/conf/demo|g" -e "s|^state_dir *=.*|state_dir = $work/state|" \
+	-e "s|^fields *= *conf/fields.conf|fields = $top_srcdir/conf/fields.conf|" \
 	"$top_srcdir/conf/demo.conf" > "$work/demo.conf"
 log=$("$FEEDMILL" run --once -c "$work/demo.conf" 2>&1)
 ok $? "run --once on the demo configuration exits 0"

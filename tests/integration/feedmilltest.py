@@ -14,6 +14,8 @@ import threading
 import time
 
 FEEDMILL = os.environ.get("FEEDMILL", "./feedmill")
+# the default taxonomy, from the source tree (make check sets top_srcdir)
+FIELDS_CONF = os.path.join(os.environ.get("top_srcdir", "."), "conf", "fields.conf")
 with open(FEEDMILL, "rb") as _binary:
     SANITIZED = b"__asan_init" in _binary.read()
 # Waiting for a log line: generous under AddressSanitizer on a busy machine.
@@ -42,7 +44,8 @@ class Tap:
 def write_conf(path, state_dir, sources, extra=""):
     """sources: list of (name, url) or (name, url, {key: value})."""
     lines = ["[feedmill]", "state_dir = " + state_dir, "listen =",
-             "output_dir = " + os.path.join(state_dir, "public")]
+             "output_dir = " + os.path.join(state_dir, "public"),
+             "fields = " + FIELDS_CONF]
     lines += [l for l in extra.strip().splitlines() if l.strip()]
     for s in sources:
         lines += ["", "[source %s]" % s[0], "url = " + s[1]]
