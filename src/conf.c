@@ -345,6 +345,8 @@ feedmill_key(struct conf_file *f, const char *key, const char *v)
 		set_int(f, &c->max_transfers, key, v, 1, MAX_TRANSFERS_LIMIT);
 	} else if (strcmp(key, "keep_days") == 0) {
 		set_int(f, &c->keep_days, key, v, 0, CONF_MAX_KEEP_DAYS);
+	} else if (strcmp(key, "max_entries") == 0) {
+		set_int(f, &c->max_entries, key, v, CONF_MIN_ENTRIES, CONF_MAX_ENTRIES);
 	} else if (strcmp(key, "update_overlap") == 0) {
 		char *end;
 		double d;
@@ -790,6 +792,7 @@ conf_load(struct conf *c, const char *path, struct conf_errors *errs)
 	c->max_transfers = CONF_DEFAULT_TRANSFERS;
 	c->timeout = CONF_DEFAULT_TIMEOUT;
 	c->keep_days = CONF_DEFAULT_KEEP_DAYS;
+	c->max_entries = CONF_DEFAULT_ENTRIES;
 	c->update_overlap = CONF_DEFAULT_OVERLAP;
 	c->connect_timeout = CONF_DEFAULT_CONNECT_TIMEOUT;
 	if (load_file(&ld, path, 0, NULL, 0) == 0)

@@ -25,6 +25,9 @@
 #define CONF_DEFAULT_KEEP_DAYS	365
 #define CONF_MAX_KEEP_DAYS	36500		/* 0 keeps releases for ever */
 #define CONF_DEFAULT_OVERLAP	0.8
+#define CONF_DEFAULT_ENTRIES	200		/* per published feed document */
+#define CONF_MIN_ENTRIES	10
+#define CONF_MAX_ENTRIES	10000
 #define CONF_MAX_INCLUDE_DEPTH	8
 #define CONF_MAX_FILES		256	/* a file including itself 9 times 8 deep */
 #define CONF_MAX_FILE_BYTES	(8 * 1024 * 1024)	/* some 150000 sources */
@@ -69,6 +72,7 @@ struct conf {
 	int64_t		 timeout;	/* seconds for a whole transfer */
 	int64_t		 connect_timeout;
 	int		 keep_days;	/* releases older are pruned; 0: never */
+	int		 max_entries;	/* in each published feed document */
 	double		 update_overlap;	/* Jaccard share that makes an update */
 	char		*smtp_url;
 	char		*smtp_from;

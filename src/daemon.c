@@ -16,6 +16,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "parse.h"
+#include "publish.h"
 #include "sched.h"
 #include "store.h"
 #include "tag.h"
@@ -30,6 +31,10 @@
 
 /* How often releases past keep_days are pruned. */
 #define PRUNE_EVERY		(6 * 60 * 60)
+/* Publishing waits this long after a change, so that a burst of polls
+ * finishing together is published once. */
+#define PUBLISH_DELAY		1.0
+
 /* A tombstone no source has listed for this long goes too. */
 #define TOMBSTONE_KEEP		(30 * 24 * 60 * 60)
 
@@ -71,6 +76,7 @@ struct daemon {
 	ev_signal		 sighup, sigterm, sigint, sigusr1;
 	ev_prepare		 commit;	/* end of each loop iteration */
 	ev_timer		 prune;		/* retention, every PRUNE_EVERY */
+	ev_timer		 publish;	/* PUBLISH_DELAY after a change */
 	int			 once;
 	int			 stopping;
 	int			 status;
@@ -356,6 +362,52 @@ on_entry(const struct feed_entry *e, void *arg)
 		store_failed(d);
 }
 
+/* Write the published files for what changed, and commit. */
+static void
+publish(struct daemon *d)
+{
+	struct publish_stats st;
+	double start = ev_time();
+	char *err;
+
+	ev_timer_stop(d->loop, &d->publish);
+	if (publish_run(d->store, d->tagger, &d->conf, &st, &err) == -1) {
+		char v[LOG_VALUE_MAX];
+
+		log_warnx("event=publish-failed error=%s", log_value(v, sizeof(v), err));
+		free(err);
+		/* what was not published stays noted; the next change retries */
+		if (store_commit(d->store) == -1)
+			store_failed(d);
+		return;
+	}
+	if (store_commit(d->store) == -1) {
+		store_failed(d);
+		return;
+	}
+	log_info("event=published releases=%zu feeds=%zu written=%zu unchanged=%zu%s ms=%lld",
+	    st.releases, st.feeds, st.written, st.unchanged, st.full ? " full=yes" : "",
+	    (long long)((ev_time() - start) * 1000));
+}
+
+static void
+publish_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	publish(w->data);
+}
+
+/* Publish soon (once for a burst of changes). */
+static void
+publish_soon(struct daemon *d)
+{
+	if (d->once || ev_is_active(&d->publish))
+		return;
+	ev_timer_set(&d->publish, PUBLISH_DELAY, 0.);
+	ev_timer_start(d->loop, &d->publish);
+}
+
 static void
 prune(struct daemon *d)
 {
@@ -369,9 +421,15 @@ prune(struct daemon *d)
 		store_failed(d);
 		return;
 	}
-	if (pruned > 0)
+	if (pruned > 0) {
 		log_info("event=pruned releases=%lld keep_days=%d", (long long)pruned,
 		    d->conf.keep_days);
+		/* archive pages shrink: everything is published again */
+		if (store_publish_all_later(d->store) == -1)
+			store_failed(d);
+		else if (d->loop != NULL)
+			publish_soon(d);
+	}
 }
 
 static void
@@ -564,6 +622,9 @@ poll_finished(struct source *src, const struct fetch_result *r)
 		    retry_after > 0 ? fmt_duration(uv, sizeof(uv), retry_after) : "",
 		    fmt_duration(when, sizeof(when), delay));
 
+	if (src->counts.n[DEDUP_NEW] + src->counts.n[DEDUP_UPDATED] +
+	    src->counts.n[DEDUP_DUPLICATE] > 0)
+		publish_soon(d);
 	if (src->removed) {
 		LIST_REMOVE(src, orphan_link);
 		source_free(d, src);
@@ -775,6 +836,7 @@ reload(struct daemon *d)
 	}
 	log_info("event=reload result=ok sources=%zu added=%zu changed=%zu removed=%zu",
 	    d->nsources, added, changed, removed);
+	publish_soon(d);	/* fields, sources or base_url may have changed */
 	dispatch(d);
 }
 
@@ -916,6 +978,8 @@ daemon_run(const struct daemon_options *o)
 	signal_watch(d, &d->sigusr1, SIGUSR1);
 	ev_timer_init(&d->prune, prune_cb, PRUNE_EVERY, PRUNE_EVERY);
 	d->prune.data = d;
+	ev_timer_init(&d->publish, publish_cb, PUBLISH_DELAY, 0.);
+	d->publish.data = d;
 	prune(d);
 	if (!d->once)
 		ev_timer_start(d->loop, &d->prune);
@@ -931,10 +995,17 @@ daemon_run(const struct daemon_options *o)
 		for (size_t i = 0; i < d->nsources; i++)
 			source_start(d, d->sources[i]);
 		dispatch(d);
+		/* files missing or out of date from an earlier run are mended
+		 * at once; --once publishes when its polls are done */
+		if (!d->once)
+			publish_soon(d);
 		if (!d->once || d->sched.active > 0 || d->sched.waiting > 0)
 			ev_run(d->loop, 0);
-		if (d->once && !d->stopping)
+		if (d->once && !d->stopping) {
+			publish(d);
 			log_info("event=done sources=%zu", d->nsources);
+		} else if (ev_is_active(&d->publish))
+			publish(d);	/* a change not yet published */
 	}
 
 	if (!d->stopping) {
@@ -957,6 +1028,7 @@ daemon_run(const struct daemon_options *o)
 	}
 	ev_prepare_stop(d->loop, &d->commit);
 	ev_timer_stop(d->loop, &d->prune);
+	ev_timer_stop(d->loop, &d->publish);
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sigint);

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Patterns are cut at this many bytes; the automaton stops growing here. */
+/* Longer patterns are refused; the automaton stops growing here. */
 #define MATCH_MAX_PATTERN	256
 #define MATCH_MAX_STATES	(4u * 1024 * 1024)
 
@@ -26,8 +26,8 @@ void matcher_free(struct matcher *m);
 /*
  * Add a pattern (a key, see above; NUL-terminated); open: its last word may
  * continue. Returns its id, numbered from 0 in the order added; adding the
- * same pattern again returns the first id. -1 for an empty pattern or when
- * the automaton is full. Only before matcher_build().
+ * same pattern again returns the first id. -1 for an empty pattern, one
+ * longer than MATCH_MAX_PATTERN, or when the automaton is full. Only before matcher_build().
  */
 int matcher_add(struct matcher *m, const char *key, int open);
 /* Patterns added so far. */

@@ -105,6 +105,20 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (release, field)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX release_field_by_field ON release_field(field, release);",
+	/* 5: publishing: each feed's entries in the order they came, what
+	 * changed since the last publish, what was written, and settings */
+	"CREATE TABLE feed_entry ("
+	"  feed TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  release INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (feed, seq),"
+	"  UNIQUE (feed, release)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX feed_entry_by_release ON feed_entry(release);"
+	"CREATE TABLE dirty_release (release INTEGER PRIMARY KEY);"
+	"CREATE TABLE dirty_feed (feed TEXT PRIMARY KEY) WITHOUT ROWID;"
+	"CREATE TABLE published_file (path TEXT PRIMARY KEY, hash BLOB NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))

@@ -194,9 +194,50 @@ int store_release_set_fields(struct store *s, int64_t id, const struct store_fie
  * too; release with store_fields_free). 0 or -1. */
 int store_release_fields(struct store *s, int64_t id, struct store_field **v, size_t *n);
 void store_fields_free(struct store_field *v, size_t n);
-/* The names of the sources that delivered a release, distinct and sorted,
- * into *names (malloc'd, each too). 0 or -1. */
+/* The names of the sources that delivered a release, distinct, the first
+ * to deliver it first, into *names (malloc'd, each too). 0 or -1. */
 int store_release_sources(struct store *s, int64_t id, char ***names, size_t *n);
+
+/* ---- publishing (store_publish.c) ---- */
+
+/*
+ * Each published feed ("all", "fields/<slug>", "sources/<name>") numbers
+ * its releases in the order they joined it (seq from 0), so that archive
+ * pages of max_entries stay put as new releases come. Changes to releases
+ * are noted (store_release_set_fields does) until a publish is done.
+ */
+
+/* A setting kept across runs: 1 with *value (malloc'd), 0 if none, -1. */
+int store_meta_get(struct store *s, const char *key, char **value);
+int store_meta_set(struct store *s, const char *key, const char *value);
+/* Releases changed since the last publish (every release when all), in
+ * the order they were first seen, into *ids (malloc'd). 0 or -1. */
+int store_publish_pending(struct store *s, int all, int64_t **ids, size_t *n);
+/* Feeds noted as changed apart from their releases (a release left a
+ * field), into *feeds (malloc'd, each too). 0 or -1. */
+int store_publish_dirty_feeds(struct store *s, char ***feeds, size_t *n);
+/* Forget the notes: everything is published. 0 or -1. */
+int store_publish_done(struct store *s);
+/* The seq of a release in a feed, appending it if it is new. 0 or -1. */
+int store_feed_add(struct store *s, const char *feed, int64_t release, int64_t *seq);
+/* Take a release out of a feed. 0 or -1. */
+int store_feed_drop(struct store *s, const char *feed, int64_t release);
+/* A feed's highest seq, -1 when it is empty. 0 or -1. */
+int store_feed_last(struct store *s, const char *feed, int64_t *seq);
+/* A feed's releases with lo <= seq < hi, highest seq first, into *ids
+ * and *seqs (malloc'd; seqs may be NULL). 0 or -1. */
+int store_feed_range(struct store *s, const char *feed, int64_t lo, int64_t hi,
+    int64_t **ids, int64_t **seqs, size_t *n);
+/* The feeds a release is in and its seq in each (malloc'd). 0 or -1. */
+int store_release_feeds(struct store *s, int64_t release, char ***feeds,
+    int64_t **seqs, size_t *n);
+/* The hash of what was last written to a published path: 1, 0 when
+ * nothing was, -1. */
+int store_file_hash(struct store *s, const char *path, unsigned char hash[STORE_HASH_BYTES]);
+int store_file_hash_set(struct store *s, const char *path,
+    const unsigned char hash[STORE_HASH_BYTES]);
+/* Note that everything must be published again (after pruning). */
+int store_publish_all_later(struct store *s);
 
 /*
  * Batching: the daemon opens a transaction when it first writes and commits

@@ -18,6 +18,19 @@ store_release_set_fields(struct store *s, int64_t id, const struct store_field *
 {
 	sqlite3_stmt *del, *ins;
 
+	/* what it was filed under must be published again, and it */
+	if (store_prepare(s, STMT_DIRTY_FEED, "INSERT OR IGNORE INTO dirty_feed (feed) "
+	    "SELECT 'fields/' || field FROM release_field WHERE release = ?1", &del) == -1)
+		return -1;
+	sqlite3_bind_int64(del, 1, id);
+	if (store_run(s, del, "note what to publish") == -1)
+		return -1;
+	if (store_prepare(s, STMT_DIRTY_RELEASE, "INSERT OR IGNORE INTO dirty_release "
+	    "(release) VALUES (?1)", &del) == -1)
+		return -1;
+	sqlite3_bind_int64(del, 1, id);
+	if (store_run(s, del, "note what to publish") == -1)
+		return -1;
 	if (store_prepare(s, STMT_FIELD_DELETE, "DELETE FROM release_field "
 	    "WHERE release = ?1", &del) == -1)
 		return -1;
@@ -85,8 +98,8 @@ store_release_sources(struct store *s, int64_t id, char ***names, size_t *n)
 
 	*names = NULL;
 	*n = 0;
-	if (store_prepare(s, STMT_RELEASE_SOURCES, "SELECT DISTINCT source FROM delivery "
-	    "WHERE release = ?1 ORDER BY source", &st) == -1)
+	if (store_prepare(s, STMT_RELEASE_SOURCES, "SELECT source FROM delivery "
+	    "WHERE release = ?1 GROUP BY source ORDER BY min(first_seen), source", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {

@@ -132,6 +132,14 @@ tag_term_keys(const char *term, char **keys, int *open, const char **why)
 			free(key);
 			continue;
 		}
+		if (strlen(key) > MATCH_MAX_PATTERN) {
+			/* compatibility forms can grow many times over */
+			free(key);
+			while (nkeys > 0)
+				free(keys[--nkeys]);
+			*why = "term too long once normalised";
+			return -1;
+		}
 		keys[nkeys++] = key;
 	}
 	if (nkeys == 0) {
@@ -931,7 +939,8 @@ tagger_tag(struct tagger *t, const struct tag_input *in, struct tag *out)
 			origin[f] = TAG_TEXT;
 		if (origin[f] >= 0)
 			any = 1;
-		if (scores[f] > scores[best])
+		/* the best by the model's own score, which the floor is for */
+		if (scores[f] + t->fields[f].cutoff > scores[best] + t->fields[best].cutoff)
 			best = f;
 	}
 	/* a model's floor: the best field rather than none */

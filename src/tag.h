@@ -98,7 +98,9 @@ struct tag_input {
 struct tag {
 	size_t		 field;
 	enum tag_origin	 origin;
-	double		 score;	/* the text's score, whatever the origin */
+	/* the text's margin, whatever the origin: its score less the bar
+	 * (threshold, or the model's cutoff); >= 0 means the text files it */
+	double		 score;
 };
 
 /*
@@ -108,7 +110,8 @@ struct tag {
  */
 size_t tagger_tag(struct tagger *t, const struct tag_input *in, struct tag *out);
 
-/* Every field's text score into scores (tagger_nfields() of them). */
+/* Every field's text margin (see struct tag) into scores
+ * (tagger_nfields() of them). */
 void tagger_scores(struct tagger *t, const char *title, const char *text,
     double *scores);
 

@@ -25,7 +25,8 @@
 
 #define MAX_CANDIDATES	(1u << 20)	/* distinct words and pairs counted */
 #define PRUNE_WEIGHT	1e-3		/* smaller learned weights are dropped */
-#define MODEL_MAX_TERM	160		/* longer terms do not fit a model line */
+#define MODEL_MAX_TERM	160		/* longer terms would not fit a model line:
+					 * a hand term that long learns nothing */
 
 void
 tag_train_defaults(struct tag_train_params *p)
@@ -441,13 +442,14 @@ tag_train(struct tagger *t, const struct tag_example *ex, size_t n,
 		 * did not contradict is still worth knowing); of the rest, the
 		 * max_features heaviest */
 		for (size_t j = 0; j < pb.nfeat; j++)
-			if (prior[j] != 0) {
+			if (prior[j] != 0 && strlen(pb.feat[j].text) < MODEL_MAX_TERM) {
 				rank[nr].feat = j;
 				rank[nr++].weight = w[j];
 			}
 		nhand = nr;
 		for (size_t j = 0; j < pb.nfeat; j++)
-			if (prior[j] == 0 && fabs(w[j]) >= PRUNE_WEIGHT) {
+			if (prior[j] == 0 && fabs(w[j]) >= PRUNE_WEIGHT &&
+			    strlen(pb.feat[j].text) < MODEL_MAX_TERM) {
 				rank[nr].feat = j;
 				rank[nr++].weight = w[j];
 			}
@@ -480,13 +482,14 @@ int
 tag_model_write(const struct tagger *t, FILE *out, const char *comment)
 {
 	fprintf(out, "# feedmill fields model, written by 'feedmill fields train'.\n"
-	    "# Learned term weights for %s; do not edit by hand: retrain.\n"
+	    "# Learned term weights for %.60s; do not edit by hand: retrain.\n"
 	    "# A field's score is its bias plus the weights of the terms found\n"
 	    "# (a title hit counts title_weight times); the field is given when\n"
 	    "# the score reaches cutoff, and the best field when no field is and\n"
-	    "# its score reaches floor.\n\n[model]\n", t->path);
+	    "# its score reaches floor.\n\n[model]\n",
+	    strrchr(t->path, '/') ? strrchr(t->path, '/') + 1 : t->path);
 	if (comment != NULL)
-		fprintf(out, "trained = %s\n", comment);
+		fprintf(out, "trained = %.160s\n", comment);
 	fprintf(out, "title_weight = %.17g\nfloor = %.17g\n", t->model_title_weight, t->floor);
 	for (size_t f = 0; f < t->nfields; f++) {
 		const struct tag_field *fl = &t->fields[f];
@@ -496,9 +499,7 @@ tag_model_write(const struct tagger *t, FILE *out, const char *comment)
 		fprintf(out, "\n[field %s]\nbias = %.9g\ncutoff = %.9g\n", fl->name,
 		    fl->bias, fl->cutoff);
 		for (size_t i = 0; i < fl->nmodel; i++)
-			if (strlen(fl->model[i].text) < MODEL_MAX_TERM)	/* fits a line */
-				fprintf(out, "term = %.9g %s\n", fl->model[i].weight,
-				    fl->model[i].text);
+			fprintf(out, "term = %.9g %s\n", fl->model[i].weight, fl->model[i].text);
 	}
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

@@ -1,0 +1,1021 @@
+/*
+ * publish: Atom feeds, their archives, index.html and feeds.opml
+ * (publish.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "date.h"
+#include "publish.h"
+#include "store.h"
+#include "tag.h"
+#include "xmalloc.h"
+
+#define INDEX_PER_FIELD		10	/* releases listed under each field */
+#define INDEX_LATEST		20	/* in the "latest" list at the top */
+#define ATOM_NS			"http://www.w3.org/2005/Atom"
+#define HISTORY_NS		"http://purl.org/syndication/history/1.0"
+
+/* A published feed: "all", "fields/<slug>" or "sources/<name>". */
+struct feed {
+	char	*key;
+	char	*title;
+	int64_t	*dirty;		/* seqs of changed releases (unsorted) */
+	size_t	 ndirty;
+	int	 touched;
+};
+
+/* Rendered <entry> elements, by release id, for the length of a publish. */
+struct cached_entry {
+	int64_t	 id;
+	char	*xml;
+	int64_t	 updated;
+	int64_t	 published;
+};
+
+struct pub {
+	struct store		*s;
+	struct tagger		*t;
+	const struct conf	*c;
+	struct publish_stats	*stats;
+	char			*authority;	/* "host,YYYY-MM-DD" */
+	int64_t			 epoch;		/* that date, for empty feeds */
+	struct feed		*feeds;
+	size_t			 nfeeds;
+	struct cached_entry	*cache;		/* open addressing */
+	size_t			 cache_size;
+	size_t			 cache_n;
+	char			*err;
+};
+
+static int pub_fail(struct pub *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+pub_fail(struct pub *p, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->err == NULL)
+		p->err = xstrdup(msg);
+	return -1;
+}
+
+static int
+store_failed(struct pub *p)
+{
+	return pub_fail(p, "%s", store_error(p->s));
+}
+
+/* ---- text ---- */
+
+/*
+ * Text as XML character data: escaped, characters XML 1.0 forbids
+ * dropped, and with fold, line breaks and tabs made spaces (a title is one
+ * line, whatever the feed did).
+ */
+static void
+add_text(struct buf *b, const char *s, int fold)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t start = 0, i;
+
+	for (i = 0; u[i] != '\0'; i++) {
+		const char *rep = NULL;
+		unsigned char c = u[i];
+
+		if (c == '&')
+			rep = "&amp;";
+		else if (c == '<')
+			rep = "&lt;";
+		else if (c == '>')
+			rep = "&gt;";
+		else if (c == '"')
+			rep = "&quot;";
+		else if (c == '\r' || c == '\n' || c == '\t')
+			rep = fold ? " " : c == '\r' ? "&#13;" : NULL;
+		else if (c < 0x20 || c == 0x7f)
+			rep = "";
+		else if (c == 0xef && u[i + 1] == 0xbf && (u[i + 2] == 0xbe || u[i + 2] == 0xbf)) {
+			/* U+FFFE and U+FFFF are not XML characters */
+			buf_add(b, u + start, i - start);
+			i += 2;
+			start = i + 1;
+			continue;
+		}
+		if (rep == NULL)
+			continue;
+		buf_add(b, u + start, i - start);
+		buf_addstr(b, rep);
+		start = i + 1;
+	}
+	buf_add(b, u + start, i - start);
+}
+
+static void
+add_element(struct buf *b, const char *indent, const char *name, const char *text)
+{
+	buf_addstr(b, indent);
+	buf_addc(b, '<');
+	buf_addstr(b, name);
+	buf_addc(b, '>');
+	add_text(b, text, 1);
+	buf_addstr(b, "</");
+	buf_addstr(b, name);
+	buf_addstr(b, ">\n");
+}
+
+static void
+add_date(struct buf *b, const char *indent, const char *name, int64_t t)
+{
+	char d[DATE_RFC3339_SIZE];
+
+	date_format_rfc3339(t, d);
+	add_element(b, indent, name, d);
+}
+
+static void
+add_link(struct buf *b, const char *indent, const char *rel, const char *type,
+    const char *href)
+{
+	buf_addstr(b, indent);
+	buf_addstr(b, "<link rel=\"");
+	buf_addstr(b, rel);
+	if (type != NULL) {
+		buf_addstr(b, "\" type=\"");
+		buf_addstr(b, type);
+	}
+	buf_addstr(b, "\" href=\"");
+	add_text(b, href, 1);
+	buf_addstr(b, "\"/>\n");
+}
+
+/* A release's link, if it is one a reader may follow: http or https only
+ * (the parser keeps what the feed said; javascript: and data: stop here). */
+static const char *
+safe_link(const struct store_release *r)
+{
+	const char *l = r->canonical_link ? r->canonical_link : r->link;
+
+	if (l != NULL && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0))
+		return l;
+	return NULL;
+}
+
+/* ---- the publisher's identity ---- */
+
+/* The authority of tag: URIs, fixed at the first publish. */
+static int
+load_authority(struct pub *p)
+{
+	char *v, *host = NULL, date[DATE_RFC3339_SIZE];
+	CURLU *u;
+	int r;
+
+	if ((r = store_meta_get(p->s, "authority", &v)) == -1)
+		return store_failed(p);
+	if (r == 0) {
+		u = curl_url();
+		if (u == NULL || curl_url_set(u, CURLUPART_URL, p->c->base_url, 0) != CURLUE_OK ||
+		    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+			curl_url_cleanup(u);
+			return pub_fail(p, "base_url '%s' has no host", p->c->base_url);
+		}
+		curl_url_cleanup(u);
+		date_format_rfc3339((int64_t)time(NULL), date);
+		date[10] = '\0';
+		/* a tag: authority is a DNS name: an IPv6 literal's brackets go */
+		v = xasprintf("%s,%s", host[0] == '[' ? "localhost" : host, date);
+		curl_free(host);
+		if (store_meta_set(p->s, "authority", v) == -1) {
+			free(v);
+			return store_failed(p);
+		}
+	}
+	p->authority = v;
+	{
+		const char *comma = strrchr(v, ',');
+		unsigned y, m, d;
+
+		p->epoch = 0;
+		if (comma != NULL && sscanf(comma + 1, "%4u-%2u-%2u", &y, &m, &d) == 3)
+			p->epoch = date_days_from_civil(y, m, d) * 86400;
+	}
+	return 0;
+}
+
+/* ---- feeds ---- */
+
+static struct feed *
+feed_add(struct pub *p, char *key, char *title)
+{
+	struct feed *f;
+
+	p->feeds = xrealloc(p->feeds, (p->nfeeds + 1) * sizeof(*p->feeds));
+	f = &p->feeds[p->nfeeds++];
+	memset(f, 0, sizeof(*f));
+	f->key = key;
+	f->title = title;
+	return f;
+}
+
+static struct feed *
+feed_find(struct pub *p, const char *key)
+{
+	for (size_t i = 0; i < p->nfeeds; i++)
+		if (strcmp(p->feeds[i].key, key) == 0)
+			return &p->feeds[i];
+	return NULL;
+}
+
+/* Every feed the configuration publishes. */
+static int
+list_feeds(struct pub *p)
+{
+	feed_add(p, xstrdup("all"), xstrdup("All releases"));
+	for (size_t i = 0; i < tagger_nfields(p->t); i++) {
+		const struct tag_field *f = tagger_field(p->t, i);
+
+		feed_add(p, xasprintf("fields/%s", f->slug), xstrdup(f->name));
+	}
+	for (size_t i = 0; i < p->c->nsources; i++) {
+		struct store_source st;
+		const char *name = p->c->sources[i].name;
+		char *title;
+
+		memset(&st, 0, sizeof(st));
+		if (store_source_get(p->s, name, &st) == 0 && st.feed_title != NULL &&
+		    st.feed_title[0] != '\0')
+			title = xasprintf("%s (%s)", st.feed_title, name);
+		else
+			title = xstrdup(name);
+		store_source_release(&st);
+		feed_add(p, xasprintf("sources/%s", name), title);
+	}
+	return 0;
+}
+
+/* What the published files depend on besides the releases: when it
+ * changes, everything is published again. */
+static char *
+layout_key(struct pub *p)
+{
+	struct buf b;
+
+	buf_init(&b, (size_t)-1);
+	buf_addstr(&b, p->c->base_url);
+	{
+		char n[32];
+
+		snprintf(n, sizeof(n), "\n%d", p->c->max_entries);
+		buf_addstr(&b, n);
+	}
+	for (size_t i = 0; i < p->nfeeds; i++) {
+		buf_addc(&b, '\n');
+		buf_addstr(&b, p->feeds[i].key);
+		buf_addc(&b, '\t');
+		buf_addstr(&b, p->feeds[i].title);
+	}
+	return buf_detach(&b);
+}
+
+static void
+note_dirty(struct feed *f, int64_t seq)
+{
+	f->dirty = xrealloc(f->dirty, (f->ndirty + 1) * sizeof(*f->dirty));
+	f->dirty[f->ndirty++] = seq;
+	f->touched = 1;
+}
+
+/*
+ * Put a changed release in the feeds it belongs to now (all, its fields,
+ * its sources), take it out of field feeds it left, and note its seq in
+ * each as changed.
+ */
+static int
+place_release(struct pub *p, int64_t id)
+{
+	struct store_field *fields = NULL;
+	char **sources = NULL, **had = NULL;
+	int64_t *hadseq = NULL, seq;
+	size_t nfields = 0, nsources = 0, nhad = 0;
+	char **want = NULL;
+	size_t nwant = 0;
+	int status = -1;
+
+	if (store_release_fields(p->s, id, &fields, &nfields) == -1 ||
+	    store_release_sources(p->s, id, &sources, &nsources) == -1 ||
+	    store_release_feeds(p->s, id, &had, &hadseq, &nhad) == -1) {
+		store_failed(p);
+		goto out;
+	}
+	want = xcalloc(1 + nfields + nsources, sizeof(*want));
+	want[nwant++] = xstrdup("all");
+	for (size_t i = 0; i < nfields; i++)
+		want[nwant++] = xasprintf("fields/%s", fields[i].slug);
+	for (size_t i = 0; i < nsources; i++)
+		want[nwant++] = xasprintf("sources/%s", sources[i]);
+	for (size_t i = 0; i < nhad; i++) {
+		int kept = 0;
+
+		for (size_t j = 0; j < nwant && !kept; j++)
+			kept = strcmp(had[i], want[j]) == 0;
+		if (kept)
+			continue;
+		if (store_feed_drop(p->s, had[i], id) == -1) {
+			store_failed(p);
+			goto out;
+		}
+		if (feed_find(p, had[i]) != NULL)
+			note_dirty(feed_find(p, had[i]), hadseq[i]);
+	}
+	for (size_t i = 0; i < nwant; i++) {
+		struct feed *f = feed_find(p, want[i]);
+
+		if (f == NULL)
+			continue;	/* a field or source no longer configured */
+		if (store_feed_add(p->s, want[i], id, &seq) == -1) {
+			store_failed(p);
+			goto out;
+		}
+		note_dirty(f, seq);
+	}
+	status = 0;
+out:
+	store_fields_free(fields, nfields);
+	for (size_t i = 0; i < nsources; i++)
+		free(sources[i]);
+	free(sources);
+	for (size_t i = 0; i < nhad; i++)
+		free(had[i]);
+	free(had);
+	free(hadseq);
+	for (size_t i = 0; i < nwant; i++)
+		free(want[i]);
+	free(want);
+	return status;
+}
+
+/* ---- entries ---- */
+
+static struct cached_entry *
+cache_slot(struct pub *p, int64_t id)
+{
+	size_t i;
+
+	if (2 * (p->cache_n + 1) > p->cache_size) {
+		struct cached_entry *old = p->cache;
+		size_t n = p->cache_size;
+
+		p->cache_size = n ? 2 * n : 1024;
+		p->cache = xcalloc(p->cache_size, sizeof(*p->cache));
+		p->cache_n = 0;
+		for (size_t j = 0; j < n; j++)
+			if (old[j].xml != NULL) {
+				struct cached_entry *e = cache_slot(p, old[j].id);
+
+				*e = old[j];
+				p->cache_n++;
+			}
+		free(old);
+	}
+	for (i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull) & (p->cache_size - 1);
+	    p->cache[i].xml != NULL && p->cache[i].id != id; i = (i + 1) & (p->cache_size - 1))
+		;
+	return &p->cache[i];
+}
+
+/* The feed a release came from (its first source), for <source>. */
+static void
+add_source(struct pub *p, struct buf *b, const char *name)
+{
+	struct store_source st;
+	char *url;
+
+	memset(&st, 0, sizeof(st));
+	if (store_source_get(p->s, name, &st) == -1)
+		return;
+	buf_addstr(b, "    <source>\n");
+	url = st.feed_id != NULL && st.feed_id[0] != '\0' ? st.feed_id : st.url;
+	add_element(b, "      ", "id", url);
+	add_element(b, "      ", "title", st.feed_title != NULL && st.feed_title[0] != '\0' ?
+	    st.feed_title : name);
+	if (st.feed_link != NULL && st.feed_link[0] != '\0')
+		add_link(b, "      ", "alternate", NULL, st.feed_link);
+	add_link(b, "      ", "self", NULL, st.url);
+	buf_addstr(b, "    </source>\n");
+	store_source_release(&st);
+}
+
+static int
+render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
+{
+	struct store_release r;
+	struct store_field *fields = NULL;
+	char **sources = NULL;
+	size_t nfields = 0, nsources = 0;
+	struct buf b, html;
+	char *tagid;
+
+	memset(&r, 0, sizeof(r));
+	if (store_release_get(p->s, id, &r) == -1 ||
+	    store_release_fields(p->s, id, &fields, &nfields) == -1 ||
+	    store_release_sources(p->s, id, &sources, &nsources) == -1) {
+		store_release_clear(&r);
+		store_fields_free(fields, nfields);
+		return store_failed(p);
+	}
+	buf_init(&b, (size_t)-1);
+	buf_addstr(&b, "  <entry>\n");
+	tagid = xasprintf("tag:%s:release/%s", p->authority, r.uid);
+	add_element(&b, "    ", "id", tagid);
+	free(tagid);
+	add_element(&b, "    ", "title", r.title);
+	if (safe_link(&r) != NULL)
+		add_link(&b, "    ", "alternate", "text/html", safe_link(&r));
+	add_date(&b, "    ", "published", r.published);
+	add_date(&b, "    ", "updated", r.updated > r.published ? r.updated : r.published);
+	if (r.author != NULL && r.author[0] != '\0') {
+		buf_addstr(&b, "    <author>\n");
+		add_element(&b, "      ", "name", r.author);
+		buf_addstr(&b, "    </author>\n");
+	}
+	if (r.summary != NULL && r.summary[0] != '\0')
+		add_element(&b, "    ", "summary", r.summary);
+	/* the body, then who else carried it */
+	buf_init(&html, (size_t)-1);
+	buf_addstr(&html, r.body_html ? r.body_html : "");
+	if (nsources > 1) {
+		buf_addstr(&html, "<p class=\"feedmill-sources\">Also published by ");
+		for (size_t i = 1; i < nsources; i++) {
+			if (i > 1)
+				buf_addstr(&html, i + 1 == nsources ? " and " : ", ");
+			buf_add_escaped(&html, sources[i], strlen(sources[i]), 1);
+		}
+		buf_addstr(&html, ".</p>");
+	}
+	buf_addstr(&b, "    <content type=\"html\">");
+	add_text(&b, buf_str(&html), 0);
+	buf_addstr(&b, "</content>\n");
+	buf_release(&html);
+	/* categories in taxonomy order */
+	for (size_t i = 0; i < tagger_nfields(p->t); i++) {
+		const struct tag_field *f = tagger_field(p->t, i);
+
+		for (size_t j = 0; j < nfields; j++) {
+			if (strcmp(fields[j].slug, f->slug) != 0)
+				continue;
+			buf_addstr(&b, "    <category term=\"");
+			add_text(&b, f->slug, 1);
+			buf_addstr(&b, "\" label=\"");
+			add_text(&b, f->name, 1);
+			buf_addstr(&b, "\" scheme=\"");
+			add_text(&b, p->c->base_url, 1);
+			buf_addstr(&b, "fields/\"/>\n");
+		}
+	}
+	if (nsources > 0)
+		add_source(p, &b, sources[0]);
+	buf_addstr(&b, "  </entry>\n");
+	ce->id = id;
+	ce->xml = buf_detach(&b);
+	ce->updated = r.updated > r.published ? r.updated : r.published;
+	ce->published = r.published;
+	p->cache_n++;
+	store_release_clear(&r);
+	store_fields_free(fields, nfields);
+	for (size_t i = 0; i < nsources; i++)
+		free(sources[i]);
+	free(sources);
+	return 0;
+}
+
+static struct cached_entry *
+entry(struct pub *p, int64_t id)
+{
+	struct cached_entry *ce = cache_slot(p, id);
+
+	if (ce->xml == NULL && render_entry(p, id, ce) == -1)
+		return NULL;
+	return ce;
+}
+
+/* ---- files ---- */
+
+static int
+mkdirs(struct pub *p, const char *path)
+{
+	char *dir = xstrdup(path);
+
+	for (char *s = dir + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			pub_fail(p, "cannot create '%s': %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+/* Write rel (under output_dir) if its content changed: temporary file,
+ * fsync, rename, so a reader never sees half a feed. */
+static int
+write_file(struct pub *p, const char *rel, const struct buf *content)
+{
+	unsigned char hash[STORE_HASH_BYTES], old[STORE_HASH_BYTES];
+	char *path = xasprintf("%s/%s", p->c->output_dir, rel), *tmp;
+	struct stat st;
+	int fd, r;
+
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)buf_str(content),
+	    content->len, NULL, 0);
+	if ((r = store_file_hash(p->s, rel, old)) == -1) {
+		free(path);
+		return store_failed(p);
+	}
+	if (r == 1 && memcmp(hash, old, sizeof(hash)) == 0 && stat(path, &st) == 0 &&
+	    (size_t)st.st_size == content->len) {
+		p->stats->unchanged++;
+		free(path);
+		return 0;
+	}
+	if (mkdirs(p, path) == -1) {
+		free(path);
+		return -1;
+	}
+	tmp = xasprintf("%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		pub_fail(p, "cannot write '%s': %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (fchmod(fd, 0644) == -1 ||
+	    (content->len > 0 && write(fd, buf_str(content), content->len) != (ssize_t)content->len) ||
+	    fsync(fd) == -1) {
+		pub_fail(p, "cannot write '%s': %s", tmp, errno ? strerror(errno) : "short write");
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		pub_fail(p, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+		unlink(tmp);
+		goto fail;
+	}
+	free(tmp);
+	free(path);
+	if (store_file_hash_set(p->s, rel, hash) == -1)
+		return store_failed(p);
+	p->stats->written++;
+	return 0;
+fail:
+	free(tmp);
+	free(path);
+	return -1;
+}
+
+/* ---- feed documents ---- */
+
+static char *
+url(const struct pub *p, const char *rel)
+{
+	return xasprintf("%s%s", p->c->base_url, rel);
+}
+
+static char *
+page_path(const struct feed *f, int64_t page)
+{
+	return page < 0 ? xasprintf("%s.atom", f->key) :
+	    xasprintf("archive/%s/%lld.atom", f->key, (long long)page);
+}
+
+static int
+by_date(const void *a, const void *b)
+{
+	const struct cached_entry *x = *(struct cached_entry *const *)a;
+	const struct cached_entry *y = *(struct cached_entry *const *)b;
+
+	if (x->published != y->published)
+		return x->published > y->published ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * One document of a feed: the current one (page -1: the newest
+ * max_entries) or archive page `page` of `complete` complete ones.
+ */
+static int
+write_document(struct pub *p, const struct feed *f, int64_t page, int64_t complete,
+    int64_t last)
+{
+	const int64_t per = p->c->max_entries;
+	int64_t lo = page < 0 ? last + 1 - per : page * per;
+	int64_t hi = page < 0 ? last + 1 : (page + 1) * per, newest = INT64_MIN;
+	int64_t *ids = NULL;
+	struct cached_entry **v = NULL;
+	size_t n = 0;
+	struct buf b, entries;
+	char *rel = page_path(f, page), *u, *tagid;
+	int status = -1;
+
+	if (store_feed_range(p->s, f->key, lo < 0 ? 0 : lo, hi, &ids, NULL, &n) == -1) {
+		store_failed(p);
+		goto out;
+	}
+	/* newest first by date; the same date, the later arrival first */
+	v = xcalloc(n ? n : 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		struct cached_entry *ce = entry(p, ids[i]);
+
+		if (ce == NULL)
+			goto out;
+		/* the cache may grow and move: keep copies of what we sort */
+		v[i] = xmalloc(sizeof(**v));
+		*v[i] = *ce;
+		v[i]->id = (int64_t)i;	/* arrival rank: ids come newest first */
+		if (ce->updated > newest)
+			newest = ce->updated;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_date);
+	buf_init(&entries, (size_t)-1);
+	for (size_t i = 0; i < n; i++)
+		buf_addstr(&entries, v[i]->xml);
+	if (n == 0)
+		newest = p->epoch;
+	buf_init(&b, (size_t)-1);
+	buf_addstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\""
+	    ATOM_NS "\" xmlns:fh=\"" HISTORY_NS "\">\n");
+	tagid = xasprintf("tag:%s:feed/%s", p->authority, f->key);
+	add_element(&b, "  ", "id", tagid);
+	free(tagid);
+	add_element(&b, "  ", "title", f->title);
+	add_date(&b, "  ", "updated", newest);
+	u = url(p, rel);
+	add_link(&b, "  ", "self", "application/atom+xml", u);
+	free(u);
+	u = url(p, "index.html");
+	add_link(&b, "  ", "alternate", "text/html", u);
+	free(u);
+	if (page >= 0) {
+		char *cur = page_path(f, -1);
+
+		u = url(p, cur);
+		add_link(&b, "  ", "current", "application/atom+xml", u);
+		free(u);
+		free(cur);
+	}
+	/* older: the page before this one, or for the current document the
+	 * newest complete page */
+	if ((page < 0 && complete > 0) || page > 0) {
+		char *prev = page_path(f, page < 0 ? complete - 1 : page - 1);
+
+		u = url(p, prev);
+		add_link(&b, "  ", "prev-archive", "application/atom+xml", u);
+		free(u);
+		free(prev);
+	}
+	if (page >= 0 && page + 1 < complete) {
+		char *next = page_path(f, page + 1);
+
+		u = url(p, next);
+		add_link(&b, "  ", "next-archive", "application/atom+xml", u);
+		free(u);
+		free(next);
+	}
+	if (page >= 0)
+		buf_addstr(&b, "  <fh:archive/>\n");
+	buf_addstr(&b, "  <author>\n");
+	add_element(&b, "    ", "name", "feedmill");
+	buf_addstr(&b, "  </author>\n");
+	buf_addstr(&b, "  <generator uri=\"" PACKAGE_URL "\" version=\"" PACKAGE_VERSION
+	    "\">feedmill</generator>\n");
+	buf_add(&b, buf_str(&entries), entries.len);
+	buf_addstr(&b, "</feed>\n");
+	buf_release(&entries);
+	status = write_file(p, rel, &b);
+	buf_release(&b);
+out:
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+	free(ids);
+	free(rel);
+	return status;
+}
+
+static int
+int64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A feed's current document and the archive pages that changed. */
+static int
+write_feed(struct pub *p, struct feed *f, int full)
+{
+	const int64_t per = p->c->max_entries;
+	int64_t last, complete, prev = -1;
+
+	if (store_feed_last(p->s, f->key, &last) == -1)
+		return store_failed(p);
+	complete = (last + 1) / per;
+	p->stats->feeds++;
+	if (write_document(p, f, -1, complete, last) == -1)
+		return -1;
+	if (full) {
+		for (int64_t k = 0; k < complete; k++)
+			if (write_document(p, f, k, complete, last) == -1)
+				return -1;
+		return 0;
+	}
+	/* pages of changed releases; a page just completed also changes the
+	 * page before it (its next-archive link) */
+	for (size_t i = 0; i < f->ndirty; i++)
+		f->dirty[i] /= per;
+	if (f->ndirty > 1)
+		qsort(f->dirty, f->ndirty, sizeof(*f->dirty), int64_cmp);
+	for (size_t i = 0; i < f->ndirty; i++) {
+		int64_t k = f->dirty[i];
+
+		if (k == prev || k >= complete)
+			continue;
+		if (k == complete - 1 && k > 0 && prev != k - 1 &&
+		    write_document(p, f, k - 1, complete, last) == -1)
+			return -1;
+		if (write_document(p, f, k, complete, last) == -1)
+			return -1;
+		prev = k;
+	}
+	return 0;
+}
+
+/* ---- index.html and feeds.opml ---- */
+
+static void
+html_text(struct buf *b, const char *s)
+{
+	add_text(b, s, 1);
+}
+
+static void
+index_release(struct pub *p, struct buf *b, int64_t id)
+{
+	struct store_release r;
+	char d[DATE_RFC3339_SIZE];
+
+	memset(&r, 0, sizeof(r));
+	if (store_release_get(p->s, id, &r) == -1)
+		return;
+	date_format_rfc3339(r.published, d);
+	d[10] = '\0';
+	buf_addstr(b, "<li><time datetime=\"");
+	buf_addstr(b, d);
+	buf_addstr(b, "\">");
+	buf_addstr(b, d);
+	buf_addstr(b, "</time> ");
+	if (safe_link(&r) != NULL) {
+		buf_addstr(b, "<a href=\"");
+		html_text(b, safe_link(&r));
+		buf_addstr(b, "\">");
+		html_text(b, r.title);
+		buf_addstr(b, "</a>");
+	} else
+		html_text(b, r.title);
+	buf_addstr(b, "</li>\n");
+	store_release_clear(&r);
+}
+
+static int
+write_index(struct pub *p)
+{
+	struct buf b;
+	int status;
+
+	buf_init(&b, (size_t)-1);
+	buf_addstr(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>Releases by field of work</title>\n"
+	    "<meta name=\"generator\" content=\"feedmill " PACKAGE_VERSION "\">\n");
+	for (size_t i = 0; i < p->nfeeds; i++) {
+		char *rel = page_path(&p->feeds[i], -1);
+
+		if (strncmp(p->feeds[i].key, "sources/", 8) == 0) {
+			free(rel);
+			continue;
+		}
+		buf_addstr(&b, "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"");
+		html_text(&b, p->feeds[i].title);
+		buf_addstr(&b, "\" href=\"");
+		html_text(&b, rel);
+		buf_addstr(&b, "\">\n");
+		free(rel);
+	}
+	buf_addstr(&b, "<style>body{font-family:sans-serif;max-width:50em;margin:auto;"
+	    "padding:0 1em;line-height:1.4}h2{margin-top:1.5em}li{margin:.3em 0}"
+	    "time{color:#555;font-size:.9em}.sub{font-size:.9em}</style>\n"
+	    "</head>\n<body>\n<h1>Releases by field of work</h1>\n"
+	    "<p class=\"sub\">Subscribe: <a href=\"all.atom\">all releases (Atom)</a> · "
+	    "<a href=\"feeds.opml\">every feed (OPML)</a></p>\n");
+	for (size_t i = 0; i < p->nfeeds; i++) {
+		struct feed *f = &p->feeds[i];
+		int64_t last, *ids = NULL;
+		size_t n = 0;
+		int per = f == &p->feeds[0] ? INDEX_LATEST : INDEX_PER_FIELD;
+		char *rel;
+
+		if (strncmp(f->key, "sources/", 8) == 0)
+			continue;
+		if (store_feed_last(p->s, f->key, &last) == -1 ||
+		    store_feed_range(p->s, f->key, last + 1 - per, last + 1, &ids, NULL, &n) == -1) {
+			buf_release(&b);
+			return store_failed(p);
+		}
+		rel = page_path(f, -1);
+		buf_addstr(&b, "<section>\n<h2>");
+		html_text(&b, f == &p->feeds[0] ? "Latest releases" : f->title);
+		buf_addstr(&b, "</h2>\n<p class=\"sub\"><a href=\"");
+		html_text(&b, rel);
+		buf_addstr(&b, "\">Subscribe (Atom)</a></p>\n");
+		free(rel);
+		if (n == 0)
+			buf_addstr(&b, "<p>No releases yet.</p>\n");
+		else {
+			buf_addstr(&b, "<ul>\n");
+			for (size_t j = 0; j < n; j++)
+				index_release(p, &b, ids[j]);
+			buf_addstr(&b, "</ul>\n");
+		}
+		buf_addstr(&b, "</section>\n");
+		free(ids);
+	}
+	buf_addstr(&b, "<section>\n<h2>Sources</h2>\n<ul>\n");
+	for (size_t i = 0; i < p->nfeeds; i++) {
+		char *rel;
+
+		if (strncmp(p->feeds[i].key, "sources/", 8) != 0)
+			continue;
+		rel = page_path(&p->feeds[i], -1);
+		buf_addstr(&b, "<li><a href=\"");
+		html_text(&b, rel);
+		buf_addstr(&b, "\">");
+		html_text(&b, p->feeds[i].title);
+		buf_addstr(&b, "</a></li>\n");
+		free(rel);
+	}
+	buf_addstr(&b, "</ul>\n</section>\n<footer class=\"sub\">Published by feedmill "
+	    PACKAGE_VERSION ".</footer>\n</body>\n</html>\n");
+	status = write_file(p, "index.html", &b);
+	buf_release(&b);
+	return status;
+}
+
+static int
+write_opml(struct pub *p)
+{
+	struct buf b;
+	int status;
+
+	buf_init(&b, (size_t)-1);
+	buf_addstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n"
+	    "  <head>\n    <title>feedmill: every published feed</title>\n  </head>\n  <body>\n");
+	for (size_t i = 0; i < p->nfeeds; i++) {
+		char *rel = page_path(&p->feeds[i], -1), *u = url(p, rel);
+
+		buf_addstr(&b, "    <outline type=\"rss\" text=\"");
+		html_text(&b, p->feeds[i].title);
+		buf_addstr(&b, "\" title=\"");
+		html_text(&b, p->feeds[i].title);
+		buf_addstr(&b, "\" xmlUrl=\"");
+		html_text(&b, u);
+		buf_addstr(&b, "\"/>\n");
+		free(rel);
+		free(u);
+	}
+	buf_addstr(&b, "  </body>\n</opml>\n");
+	status = write_file(p, "feeds.opml", &b);
+	buf_release(&b);
+	return status;
+}
+
+/* ---- the whole ---- */
+
+int
+publish_run(struct store *s, struct tagger *t, const struct conf *c,
+    struct publish_stats *stats, char **err)
+{
+	struct pub p;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	char *layout = NULL, *old = NULL, **dirty = NULL;
+	size_t ndirty = 0;
+	int full, r, status = -1;
+
+	memset(&p, 0, sizeof(p));
+	memset(stats, 0, sizeof(*stats));
+	p.s = s;
+	p.t = t;
+	p.c = c;
+	p.stats = stats;
+	*err = NULL;
+	if (store_begin(s) == -1 || load_authority(&p) == -1 || list_feeds(&p) == -1) {
+		if (p.err == NULL)
+			store_failed(&p);
+		goto out;
+	}
+	layout = layout_key(&p);
+	if ((r = store_meta_get(s, "layout", &old)) == -1 ||
+	    (full = r == 0 || strcmp(old, layout) != 0) == 0) {
+		char *all = NULL;
+
+		if (r == -1 || (r = store_meta_get(s, "publish_all", &all)) == -1) {
+			store_failed(&p);
+			goto out;
+		}
+		full = r == 1;
+		free(all);
+	}
+	stats->full = full;
+	if (store_publish_pending(s, full, &ids, &n) == -1 ||
+	    store_publish_dirty_feeds(s, &dirty, &ndirty) == -1) {
+		store_failed(&p);
+		goto out;
+	}
+	stats->releases = n;
+	for (size_t i = 0; i < n; i++)
+		if (place_release(&p, ids[i]) == -1)
+			goto out;
+	for (size_t i = 0; i < ndirty; i++)
+		if (feed_find(&p, dirty[i]) != NULL)
+			feed_find(&p, dirty[i])->touched = 1;
+	for (size_t i = 0; i < p.nfeeds; i++) {
+		struct stat st;
+		char *rel = page_path(&p.feeds[i], -1), *path = xasprintf("%s/%s", c->output_dir, rel);
+
+		/* a feed not written yet (new, or deleted by hand) is written */
+		if ((full || p.feeds[i].touched || stat(path, &st) == -1) &&
+		    write_feed(&p, &p.feeds[i], full) == -1) {
+			free(rel);
+			free(path);
+			goto out;
+		}
+		free(rel);
+		free(path);
+	}
+	if (write_index(&p) == -1 || write_opml(&p) == -1)
+		goto out;
+	if (store_meta_set(s, "layout", layout) == -1 || store_publish_done(s) == -1) {
+		store_failed(&p);
+		goto out;
+	}
+	status = 0;
+out:
+	if (status == -1)
+		*err = p.err ? p.err : xstrdup("cannot publish");
+	else
+		free(p.err);
+	free(ids);
+	free(layout);
+	free(old);
+	for (size_t i = 0; i < ndirty; i++)
+		free(dirty[i]);
+	free(dirty);
+	for (size_t i = 0; i < p.nfeeds; i++) {
+		free(p.feeds[i].key);
+		free(p.feeds[i].title);
+		free(p.feeds[i].dirty);
+	}
+	free(p.feeds);
+	for (size_t i = 0; i < p.cache_size; i++)
+		free(p.cache[i].xml);
+	free(p.cache);
+	free(p.authority);
+	return status;
+}
