@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include <ev.h>
+#include <jansson.h>
 
 #include "conf.h"
 #include "daemon.h"
+#include "date.h"
 #include "dedup.h"
 #include "fetch.h"
+#include "httpd.h"
 #include "log.h"
 #include "parse.h"
 #include "publish.h"
@@ -68,6 +71,8 @@ struct daemon {
 	struct store		*store;
 	struct tagger		*tagger;	/* the taxonomy, fields = */
 	struct fetcher		*fetcher;
+	struct httpd		*httpd;		/* NULL: listen is empty, or --once */
+	int64_t			 started;
 	struct sched		 sched;
 	struct source		**sources;	/* sorted by name */
 	size_t			 nsources;
@@ -738,6 +743,8 @@ reload(struct daemon *d)
 	d->tagger = tagger;
 	if (strcmp(c.state_dir, d->conf.state_dir) != 0)
 		log_warnx("event=reload note=\"state_dir changes take effect at the next start\"");
+	if (strcmp(c.listen, d->conf.listen) != 0 || strcmp(c.output_dir, d->conf.output_dir) != 0)
+		log_warnx("event=reload note=\"listen and output_dir changes take effect at the next start\"");
 
 	n = c.nsources;
 	next = xcalloc(n ? n : 1, sizeof(*next));
@@ -840,6 +847,48 @@ reload(struct daemon *d)
 	dispatch(d);
 }
 
+/* ---- /healthz ---- */
+
+/* Healthy while some source succeeded within three intervals (or the
+ * daemon is younger than that): a source down is news, all down is not. */
+static char *
+health(void *arg, int *ok)
+{
+	struct daemon *d = arg;
+	int64_t t = now(d), last = 0, stale = 3 * d->conf.interval;
+	size_t failing = 0, retired = 0;
+	char when[DATE_RFC3339_SIZE];
+	json_t *o;
+	char *text;
+
+	if (stale < 15 * 60)
+		stale = 15 * 60;
+	for (size_t i = 0; i < d->nsources; i++) {
+		const struct store_source *st = &d->sources[i]->st;
+
+		if (st->last_success > last)
+			last = st->last_success;
+		failing += st->failures > 0;
+		retired += st->retired != 0;
+	}
+	*ok = d->nsources == 0 || t - (last > d->started ? last : d->started) <= stale;
+	o = json_object();
+	json_object_set_new(o, "status", json_string(*ok ? "ok" : "stale"));
+	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(o, "sources", json_integer((json_int_t)d->nsources));
+	json_object_set_new(o, "failing", json_integer((json_int_t)failing));
+	json_object_set_new(o, "retired", json_integer((json_int_t)retired));
+	json_object_set_new(o, "releases", json_integer((json_int_t)store_release_count(d->store)));
+	if (last > 0) {
+		date_format_rfc3339(last, when);
+		json_object_set_new(o, "last_success", json_string(when));
+	} else
+		json_object_set_new(o, "last_success", json_null());
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text ? text : xstrdup("{}");
+}
+
 /* ---- signals ---- */
 
 static void
@@ -939,6 +988,7 @@ daemon_run(const struct daemon_options *o)
 	d->once = o->once;
 	d->clock_offset = o->clock_offset;
 	d->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ULL;
+	d->started = (int64_t)time(NULL) + d->clock_offset;
 	if (conf_load(&d->conf, o->config_path, &errs) == -1) {
 		log_conf_errors(&errs, "");
 		log_warnx("cannot start: %zu problem%s in the configuration", errs.n,
@@ -992,6 +1042,20 @@ daemon_run(const struct daemon_options *o)
 		log_info("event=start version=%s config=%s sources=%zu retired=%zu mode=%s",
 		    PACKAGE_VERSION, d->conf.path, d->nsources, retired,
 		    d->once ? "once" : "daemon");
+		if (!d->once && d->conf.listen[0] != '\0') {
+			char *herr;
+
+			d->httpd = httpd_start(d->loop, d->conf.listen, d->conf.output_dir,
+			    health, d, &herr);
+			if (d->httpd == NULL) {
+				char v[LOG_VALUE_MAX];
+
+				/* the feeds are still polled and published to disk */
+				log_warnx("event=http-failed error=%s", log_value(v, sizeof(v), herr));
+				free(herr);
+			} else
+				log_info("event=listening address=%s", d->conf.listen);
+		}
 		for (size_t i = 0; i < d->nsources; i++)
 			source_start(d, d->sources[i]);
 		dispatch(d);
@@ -1021,6 +1085,7 @@ daemon_run(const struct daemon_options *o)
 		source_free(d, src);
 	}
 	free(d->sources);
+	httpd_stop(d->httpd);
 	fetcher_free(d->fetcher);
 	if (store_commit(d->store) == -1) {
 		store_failed(d);

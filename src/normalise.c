@@ -45,29 +45,32 @@ ascii_key(const char *text, size_t len)
 	return out;
 }
 
-char *
-normalise_key(const char *text)
+static int
+ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * The key of one word that has non-ASCII characters, through utf8proc,
+ * appended to b; *space says whether a separator is pending and is left
+ * so for what follows.
+ */
+static void
+unicode_word_key(struct buf *b, const char *w, size_t wlen, int *space)
 {
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n;
-	struct buf b;
-	int space = 0;
-	size_t ascii;
 
-	for (ascii = 0; text[ascii] != '\0' && (unsigned char)text[ascii] < 0x80; ascii++)
-		;
-	if (text[ascii] == '\0')
-		return ascii_key(text, ascii);
-	buf_init(&b, (size_t)-1);
-	n = utf8proc_map((const utf8proc_uint8_t *)text, 0, &folded,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+	n = utf8proc_map((const utf8proc_uint8_t *)w, (utf8proc_ssize_t)wlen, &folded,
+	    UTF8PROC_STABLE | UTF8PROC_COMPAT |
 	    UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
 	    UTF8PROC_STRIPMARK);
 	if (n < 0) {
 		/* not UTF-8 (the parser never hands such text on): bytes as given */
 		free(folded);
-		folded = (utf8proc_uint8_t *)xstrdup(text);
-		n = (utf8proc_ssize_t)strlen(text);
+		folded = (utf8proc_uint8_t *)xstrndup(w, wlen);
+		n = (utf8proc_ssize_t)wlen;
 	}
 	for (utf8proc_ssize_t i = 0; i < n;) {
 		utf8proc_int32_t cp;
@@ -82,15 +85,62 @@ normalise_key(const char *text)
 		/* letters and numbers make the key; anything else separates */
 		if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
 		    (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
-			if (space && b.len > 0)
-				buf_addc(&b, ' ');
-			space = 0;
-			buf_add(&b, folded + i, (size_t)len);
+			if (*space && b->len > 0)
+				buf_addc(b, ' ');
+			*space = 0;
+			buf_add(b, folded + i, (size_t)len);
 		} else
-			space = 1;
+			*space = 1;
 		i += len;
 	}
 	free(folded);
+}
+
+/*
+ * ASCII letters and digits fold here; only a word (a run between ASCII
+ * separators) with other characters goes through utf8proc, so one curly
+ * quote does not send a whole body through Unicode normalisation. The key
+ * is the same as normalising the whole text at once: nothing composes
+ * across an ASCII separator into a letter or digit.
+ */
+char *
+normalise_key(const char *text)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	struct buf b;
+	int space = 0;
+	size_t i, len;
+
+	for (len = 0; u[len] != '\0' && u[len] < 0x80; len++)
+		;
+	if (u[len] == '\0')
+		return ascii_key(text, len);
+	len += strlen(text + len);
+	buf_init(&b, (size_t)-1);
+	for (i = 0; i < len;) {
+		size_t start = i, j;
+		int wide = 0;
+
+		if (u[i] < 0x80 && !ascii_alnum(u[i])) {
+			space = 1;
+			i++;
+			continue;
+		}
+		for (j = i; j < len && (u[j] >= 0x80 || ascii_alnum(u[j])); j++)
+			wide |= u[j] >= 0x80;
+		i = j;
+		if (wide) {
+			unicode_word_key(&b, text + start, j - start, &space);
+			continue;
+		}
+		if (space && b.len > 0)
+			buf_addc(&b, ' ');
+		space = 0;
+		buf_add(&b, text + start, i - start);
+		for (char *o = b.data + b.len - (i - start); o < b.data + b.len; o++)
+			if (*o >= 'A' && *o <= 'Z')
+				*o += 32;
+	}
 	return buf_detach(&b);
 }
 

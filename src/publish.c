@@ -700,14 +700,8 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 		free(u);
 		free(prev);
 	}
-	if (page >= 0 && page + 1 < complete) {
-		char *next = page_path(f, page + 1);
-
-		u = url(p, next);
-		add_link(&b, "  ", "next-archive", "application/atom+xml", u);
-		free(u);
-		free(next);
-	}
+	/* no next-archive: a complete page would have to change when the
+	 * next one completes; readers walk back from the current document */
 	if (page >= 0)
 		buf_addstr(&b, "  <fh:archive/>\n");
 	buf_addstr(&b, "  <author>\n");
@@ -756,8 +750,7 @@ write_feed(struct pub *p, struct feed *f, int full)
 				return -1;
 		return 0;
 	}
-	/* pages of changed releases; a page just completed also changes the
-	 * page before it (its next-archive link) */
+	/* the pages of changed releases (a page just completed is one) */
 	for (size_t i = 0; i < f->ndirty; i++)
 		f->dirty[i] /= per;
 	if (f->ndirty > 1)
@@ -767,9 +760,6 @@ write_feed(struct pub *p, struct feed *f, int full)
 
 		if (k == prev || k >= complete)
 			continue;
-		if (k == complete - 1 && k > 0 && prev != k - 1 &&
-		    write_document(p, f, k - 1, complete, last) == -1)
-			return -1;
 		if (write_document(p, f, k, complete, last) == -1)
 			return -1;
 		prev = k;
@@ -979,9 +969,12 @@ publish_run(struct store *s, struct tagger *t, const struct conf *c,
 		struct stat st;
 		char *rel = page_path(&p.feeds[i], -1), *path = xasprintf("%s/%s", c->output_dir, rel);
 
-		/* a feed not written yet (new, or deleted by hand) is written */
-		if ((full || p.feeds[i].touched || stat(path, &st) == -1) &&
-		    write_feed(&p, &p.feeds[i], full) == -1) {
+		/* a feed not written yet (new, or deleted by hand) is written
+		 * whole, archives too */
+		int missing = stat(path, &st) == -1;
+
+		if ((full || missing || p.feeds[i].touched) &&
+		    write_feed(&p, &p.feeds[i], full || missing) == -1) {
 			free(rel);
 			free(path);
 			goto out;

@@ -543,9 +543,10 @@ add_alias(struct tagger *t, const char *label, size_t field, int line,
 }
 
 static void
-post_term(struct tagger *t, size_t field, int model, size_t index, const char *text,
-    struct buf *pairs)
+post_term(struct tagger *t, size_t field, int model, size_t index,
+    const struct tag_term *term, struct buf *pairs)
 {
+	const char *text = term->text;
 	char *keys[1 << MAX_OPTIONAL_GROUPS];
 	const char *why;
 	int nkeys, open;
@@ -556,6 +557,7 @@ post_term(struct tagger *t, size_t field, int model, size_t index, const char *t
 	t->terms[t->nterms].field = (uint16_t)field;
 	t->terms[t->nterms].model = (uint8_t)model;
 	t->terms[t->nterms].index = (uint32_t)index;
+	t->terms[t->nterms].weight = term->weight;
 	for (int i = 0; i < nkeys; i++) {
 		int id = matcher_add(t->m, keys[i], open);
 
@@ -600,10 +602,12 @@ tag_compile(struct tagger *t)
 	for (size_t f = 0; f < t->nfields; f++) {
 		struct tag_field *fl = &t->fields[f];
 
-		for (size_t i = 0; i < fl->nterms; i++)
-			post_term(t, f, 0, i, fl->terms[i].text, &pairs);
+		/* a model replaces its field's hand weights (they were its
+		 * priors): only one of the two is looked for */
+		for (size_t i = 0; !fl->learned && i < fl->nterms; i++)
+			post_term(t, f, 0, i, &fl->terms[i], &pairs);
 		for (size_t i = 0; fl->learned && i < fl->nmodel; i++)
-			post_term(t, f, 1, i, fl->model[i].text, &pairs);
+			post_term(t, f, 1, i, &fl->model[i], &pairs);
 	}
 	matcher_build(t->m);
 	npat = matcher_count(t->m);
@@ -894,14 +898,16 @@ margins(struct tagger *t, double *scores)
 
 		scores[f] = fl->learned ? fl->bias - fl->cutoff : -fl->threshold;
 	}
+	double value[4];
+
+	value[0] = 0;
+	value[TAG_HIT_TITLE] = tagger_title_weight(t);
+	value[TAG_HIT_TEXT] = 1;
+	value[TAG_HIT_TITLE | TAG_HIT_TEXT] = value[TAG_HIT_TITLE] + 1;
 	for (size_t i = 0; i < t->ntouched; i++) {
 		const struct tag_term_ref *ref = &t->terms[t->touched[i]];
-		const struct tag_field *fl = &t->fields[ref->field];
 
-		if (ref->model != fl->learned)
-			continue;	/* a model replaces its field's hand weights */
-		scores[ref->field] += tag_hit_value(t, t->hit[t->touched[i]]) *
-		    (ref->model ? fl->model : fl->terms)[ref->index].weight;
+		scores[ref->field] += value[t->hit[t->touched[i]]] * ref->weight;
 	}
 }
 

@@ -21,6 +21,7 @@ struct tag_alias {
 
 /* A term of the automaton: whose it is. */
 struct tag_term_ref {
+	double		 weight;	/* a copy: scoring reads nothing else */
 	uint16_t	 field;
 	uint8_t		 model;		/* 1: fields[field].model, 0: .terms */
 	uint32_t	 index;

@@ -24,7 +24,7 @@
 #include "xmalloc.h"
 
 #define MAX_CANDIDATES	(1u << 20)	/* distinct words and pairs counted */
-#define PRUNE_WEIGHT	1e-3		/* smaller learned weights are dropped */
+#define PRUNE_WEIGHT	0.02		/* smaller learned weights are dropped (CV: no loss) */
 #define MODEL_MAX_TERM	160		/* longer terms would not fit a model line:
 					 * a hand term that long learns nothing */
 
