@@ -409,8 +409,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 
 	(void)version;
 	(void)upload;
-	(void)upload_size;
-	(void)state;
+	/* The first call comes with the headers alone. Answering then, before
+	 * the request is complete, would make MHD close the connection; so
+	 * answer on the next call (a request body, if any, is discarded). */
+	if (*state == NULL) {
+		*state = h;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return queue_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 		    "only GET and HEAD\n");
@@ -429,6 +438,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	return serve_file(h, c, path);
 }
 
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd's own complaints (a client's bad request, mostly). */
 static void
 on_mhd_error(void *cls, const char *fmt, va_list ap)
 {

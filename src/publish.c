@@ -170,6 +170,12 @@ add_link(struct buf *b, const char *indent, const char *rel, const char *type,
 	buf_addstr(b, "\"/>\n");
 }
 
+static int
+web_url(const char *l)
+{
+	return l != NULL && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0);
+}
+
 /* A release's link, if it is one a reader may follow: http or https only
  * (the parser keeps what the feed said; javascript: and data: stop here). */
 static const char *
@@ -177,9 +183,24 @@ safe_link(const struct store_release *r)
 {
 	const char *l = r->canonical_link ? r->canonical_link : r->link;
 
-	if (l != NULL && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0))
-		return l;
-	return NULL;
+	return web_url(l) ? l : NULL;
+}
+
+/* How a source is named to readers: its feed's title, else its name. */
+static char *
+source_title(struct pub *p, const char *name)
+{
+	struct store_source st;
+	char *title;
+
+	memset(&st, 0, sizeof(st));
+	if (store_source_get(p->s, name, &st) == 0 && st.feed_title != NULL &&
+	    st.feed_title[0] != '\0')
+		title = xstrdup(st.feed_title);
+	else
+		title = xstrdup(name);
+	store_source_release(&st);
+	return title;
 }
 
 /* ---- the publisher's identity ---- */
@@ -416,13 +437,22 @@ add_source(struct pub *p, struct buf *b, const char *name)
 	if (store_source_get(p->s, name, &st) == -1)
 		return;
 	buf_addstr(b, "    <source>\n");
-	url = st.feed_id != NULL && st.feed_id[0] != '\0' ? st.feed_id : st.url;
+	/* the feed's own id, else its address; a local (file:) address is
+	 * nobody's business: then an id of ours */
+	if (st.feed_id != NULL && st.feed_id[0] != '\0')
+		url = xstrdup(st.feed_id);
+	else if (web_url(st.url))
+		url = xstrdup(st.url);
+	else
+		url = xasprintf("tag:%s:source/%s", p->authority, name);
 	add_element(b, "      ", "id", url);
+	free(url);
 	add_element(b, "      ", "title", st.feed_title != NULL && st.feed_title[0] != '\0' ?
 	    st.feed_title : name);
-	if (st.feed_link != NULL && st.feed_link[0] != '\0')
+	if (web_url(st.feed_link))
 		add_link(b, "      ", "alternate", NULL, st.feed_link);
-	add_link(b, "      ", "self", NULL, st.url);
+	if (web_url(st.url))
+		add_link(b, "      ", "self", NULL, st.url);
 	buf_addstr(b, "    </source>\n");
 	store_source_release(&st);
 }
@@ -468,9 +498,12 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 	if (nsources > 1) {
 		buf_addstr(&html, "<p class=\"feedmill-sources\">Also published by ");
 		for (size_t i = 1; i < nsources; i++) {
+			char *title = source_title(p, sources[i]);
+
 			if (i > 1)
 				buf_addstr(&html, i + 1 == nsources ? " and " : ", ");
-			buf_add_escaped(&html, sources[i], strlen(sources[i]), 1);
+			buf_add_escaped(&html, title, strlen(title), 1);
+			free(title);
 		}
 		buf_addstr(&html, ".</p>");
 	}
@@ -731,6 +764,24 @@ int64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Archive pages that are not on disk (deleted by hand) are written
+ * again: a reader walking back must not meet a 404. */
+static int
+mend_pages(struct pub *p, const struct feed *f, int64_t complete, int64_t last)
+{
+	for (int64_t k = 0; k < complete; k++) {
+		char *rel = page_path(f, k), *path = xasprintf("%s/%s", p->c->output_dir, rel);
+		struct stat st;
+		int missing = stat(path, &st) == -1;
+
+		free(rel);
+		free(path);
+		if (missing && write_document(p, f, k, complete, last) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* A feed's current document and the archive pages that changed. */
 static int
 write_feed(struct pub *p, struct feed *f, int full)
@@ -750,6 +801,8 @@ write_feed(struct pub *p, struct feed *f, int full)
 				return -1;
 		return 0;
 	}
+	if (mend_pages(p, f, complete, last) == -1)
+		return -1;
 	/* the pages of changed releases (a page just completed is one) */
 	for (size_t i = 0; i < f->ndirty; i++)
 		f->dirty[i] /= per;
@@ -978,6 +1031,21 @@ publish_run(struct store *s, struct tagger *t, const struct conf *c,
 			free(rel);
 			free(path);
 			goto out;
+		}
+		if (!(full || missing || p.feeds[i].touched)) {
+			int64_t last;
+
+			if (store_feed_last(s, p.feeds[i].key, &last) == -1) {
+				store_failed(&p);
+				free(rel);
+				free(path);
+				goto out;
+			}
+			if (mend_pages(&p, &p.feeds[i], (last + 1) / c->max_entries, last) == -1) {
+				free(rel);
+				free(path);
+				goto out;
+			}
 		}
 		free(rel);
 		free(path);

@@ -949,9 +949,12 @@ tagger_tag(struct tagger *t, const struct tag_input *in, struct tag *out)
 		if (scores[f] + t->fields[f].cutoff > scores[best] + t->fields[best].cutoff)
 			best = f;
 	}
-	/* a model's floor: the best field rather than none */
+	/* a model's floor: the best field rather than none, if the text
+	 * speaks for it (a field's bias alone is no evidence: without this,
+	 * text about nothing would go to the most common field) */
 	if (!any && t->nfields > 0 && t->fields[best].learned &&
-	    scores[best] + t->fields[best].cutoff >= t->floor)
+	    scores[best] + t->fields[best].cutoff >= t->floor &&
+	    scores[best] + t->fields[best].cutoff - t->fields[best].bias >= TAG_FLOOR_EVIDENCE)
 		origin[best] = TAG_TEXT;
 	for (size_t f = 0; f < t->nfields; f++)
 		if (origin[f] >= 0) {

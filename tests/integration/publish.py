@@ -17,8 +17,8 @@ Appendix B, and the two Schematron rules here), feedparser and newsboat
 jing, newsboat and Debian's /usr/bin/python3 with python3-feedparser are
 needed; a missing one fails its checks.
 """
-import calendar
 import datetime
+import difflib
 import email.utils
 import html
 import html.parser
@@ -663,6 +663,19 @@ t.ok(all(p in (H1["content"] or "") for p in H1_P_OK) and "<script" not in low a
 
 full_checks("first publish", VERSION)
 
+# the schema check is live: jing refuses all.atom without its <id>
+with open(os.path.join(out, "all.atom"), encoding="utf-8") as f:
+    broken = re.sub(r"\n  <id>[^<]*</id>", "", f.read(), count=1)
+with open(os.path.join(work, "no-id.atom"), "w", encoding="utf-8") as f:
+    f.write(broken)
+try:
+    p = subprocess.run([JING, "-c", SCHEMA, os.path.join(work, "no-id.atom")], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    status, msg = p.returncode, p.stdout.decode("utf-8", "replace")
+except (OSError, subprocess.TimeoutExpired) as e:
+    status, msg = 0, str(e)
+t.ok(status != 0 and "id" in msg, "jing with tests/fixtures/atom/atom.rnc refuses a feed without <id>", msg)
+
 # -- index.html
 
 
@@ -805,7 +818,7 @@ changed = sorted(p for p in archived_before if after.get(p, (None,))[0] != archi
 t.ok(status == 0 and archived_before and not changed,
      "three new releases: the %d archive pages already written are byte-identical"
      % len(archived_before), "\n".join(
-         "%s:\n%s" % (p, "\n".join(l for l in __import__("difflib").unified_diff(
+         "%s:\n%s" % (p, "\n".join(l for l in difflib.unified_diff(
              archived_before[p].decode().splitlines(),
              after.get(p, (b"",))[0].decode().splitlines(), lineterm="", n=0)))
          for p in changed))
@@ -852,6 +865,13 @@ diff = sorted(p for p in set(before) | set(after)
 t.ok(status == 0 and not diff,
      "output_dir deleted, the same state publishes byte-identical files (%d files)" % len(before),
      "%s\ndiffering or missing: %s" % (log, diff))
+
+# one archive page deleted by hand: a reader walking back would meet a 404
+os.unlink(os.path.join(out, "archive/all/0.atom"))
+status, log, fig = publish()
+after2 = files()
+t.ok(status == 0 and after2.get("archive/all/0.atom", (None,))[0] == before["archive/all/0.atom"][0],
+     "an archive page deleted by hand is published again, byte-identical", log)
 
 shutil.rmtree(work, ignore_errors=True)
 t.done()
