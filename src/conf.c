@@ -416,6 +416,23 @@ digest_key(struct conf_file *f, const char *key, const char *v)
 			set_string(&d->timezone, v);
 	} else if (strcmp(key, "fields") == 0) {
 		list_parse(&d->fields, v);
+	} else if (strcmp(key, "sources") == 0) {
+		list_parse(&d->sources, v);
+	} else if (strcmp(key, "subject") == 0) {
+		if (*v == '\0' || strpbrk(v, "\r\n") != NULL)
+			FILE_ERROR(f, "digest '%s': 'subject' must be one non-empty line", d->name);
+		else
+			set_string(&d->subject, v);
+	} else if (strcmp(key, "max_items") == 0) {
+		set_int(f, &d->max_items, key, v, 1, CONF_MAX_DIGEST_ITEMS);
+	} else if (strcmp(key, "send_empty") == 0) {
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			d->send_empty = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			d->send_empty = 0;
+		else
+			FILE_ERROR(f, "digest '%s': 'send_empty' must be yes or no, not '%s'",
+			    d->name, v);
 	} else {
 		FILE_ERROR(f, "unknown key '%s' in [digest %s]", key, d->name);
 	}
@@ -437,6 +454,29 @@ smtp_key(struct conf_file *f, const char *key, const char *v)
 			FILE_ERROR(f, "[smtp] from: '%s' is not a mail address", v);
 		else
 			set_string(&c->smtp_from, v);
+	} else if (strcmp(key, "username") == 0) {
+		set_string(&c->smtp_username, v);
+	} else if (strcmp(key, "password_file") == 0) {
+		if (access(v, R_OK) == -1)
+			FILE_ERROR(f, "[smtp] password_file '%s': %s", v, strerror(errno));
+		else
+			set_string(&c->smtp_password_file, v);
+	} else if (strcmp(key, "starttls") == 0) {
+		if (strcmp(v, "required") == 0)
+			c->smtp_starttls = CONF_STARTTLS_REQUIRED;
+		else if (strcmp(v, "optional") == 0)
+			c->smtp_starttls = CONF_STARTTLS_OPTIONAL;
+		else if (strcmp(v, "never") == 0)
+			c->smtp_starttls = CONF_STARTTLS_NEVER;
+		else
+			FILE_ERROR(f, "[smtp] starttls must be required, optional or never, "
+			    "not '%s'", v);
+	} else if (strcmp(key, "sendmail") == 0) {
+		if (v[0] != '/' || access(v, X_OK) == -1)
+			FILE_ERROR(f, "[smtp] sendmail must be the absolute path of a "
+			    "program, not '%s'", v);
+		else
+			set_string(&c->sendmail, v);
 	} else {
 		FILE_ERROR(f, "unknown key '%s' in [smtp]", key);
 	}
@@ -535,6 +575,7 @@ begin_section(struct conf_file *f, const char *header)
 			c->digests[c->ndigests].file = xstrdup(f->path);
 			c->digests[c->ndigests].line = f->lineno;
 			c->digests[c->ndigests].at = -1;
+			c->digests[c->ndigests].max_items = CONF_DEFAULT_DIGEST_ITEMS;
 			f->index = c->ndigests++;
 			f->section = SECT_DIGEST;
 		}
@@ -764,9 +805,9 @@ check_whole(struct loader *ld)
 		if (d->at < 0)
 			conf_error(ld, d->file, d->line, "digest '%s' has no 'at' time",
 			    d->name);
-		if (c->smtp_url == NULL || c->smtp_from == NULL)
-			conf_error(ld, d->file, d->line, "digest '%s' needs [smtp] url "
-			    "and from", d->name);
+		if ((c->smtp_url == NULL && c->sendmail == NULL) || c->smtp_from == NULL)
+			conf_error(ld, d->file, d->line, "digest '%s' needs [smtp] from, "
+			    "and url or sendmail", d->name);
 	}
 }
 
@@ -821,8 +862,10 @@ conf_release(struct conf *c)
 		free(c->digests[i].name);
 		free(c->digests[i].file);
 		free(c->digests[i].timezone);
+		free(c->digests[i].subject);
 		list_release(&c->digests[i].to);
 		list_release(&c->digests[i].fields);
+		list_release(&c->digests[i].sources);
 	}
 	free(c->digests);
 	free(c->path);
@@ -833,6 +876,9 @@ conf_release(struct conf *c)
 	free(c->fields_path);
 	free(c->smtp_url);
 	free(c->smtp_from);
+	free(c->smtp_username);
+	free(c->smtp_password_file);
+	free(c->sendmail);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -48,12 +48,22 @@ struct conf_source {
 	int		 line;
 };
 
+enum conf_starttls { CONF_STARTTLS_OPTIONAL = 0, CONF_STARTTLS_REQUIRED, CONF_STARTTLS_NEVER };
+
+#define CONF_DEFAULT_DIGEST_ITEMS	500
+#define CONF_MAX_DIGEST_ITEMS		10000
+#define CONF_DEFAULT_SUBJECT		"{name}: {count} new releases, {date}"
+
 struct conf_digest {
 	char		*name;
 	struct conf_list to;
 	int		 at;		/* minutes after local midnight; -1 unset */
 	char		*timezone;	/* IANA name; NULL means the system's */
-	struct conf_list fields;
+	struct conf_list fields;	/* only these fields (empty: all) */
+	struct conf_list sources;	/* only from these sources (empty: all) */
+	char		*subject;	/* template: {name} {count} {date} */
+	int		 max_items;
+	int		 send_empty;
 	char		*file;
 	int		 line;
 };
@@ -76,6 +86,10 @@ struct conf {
 	double		 update_overlap;	/* Jaccard share that makes an update */
 	char		*smtp_url;
 	char		*smtp_from;
+	char		*smtp_username;
+	char		*smtp_password_file;
+	enum conf_starttls smtp_starttls;
+	char		*sendmail;	/* hand mail to this program instead */
 	struct conf_source *sources;
 	size_t		 nsources;
 	struct conf_digest *digests;

@@ -14,6 +14,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "check-config", cmd_check_config, "check-config [-c FILE]               validate the configuration" },
+	{ "digest", cmd_digest, "digest NAME [--dry-run] [-c FILE]     send a digest now, or print it" },
 	{ "fields", cmd_fields, "fields eval|explain|train ...          measure, explain and train the tagger" },
 	{ "import-opml", cmd_import_opml, "import-opml FILE                     print [source] sections for an OPML file" },
 	{ "parse", cmd_parse, "parse [--json] [--base URL] FILE...  print what feeds contain" },

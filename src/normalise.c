@@ -24,20 +24,38 @@
  * to lower case, digits stay, everything else separates. The result is
  * the same as the general path's for ASCII input.
  */
+/* ASCII letters and digits to what they fold to; 0 for the rest. A table,
+ * because this runs over every byte of every release the tagger reads. */
+static const unsigned char ascii_fold[128] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f',
+	['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l',
+	['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r',
+	['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x',
+	['Y'] = 'y', ['Z'] = 'z',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+	['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l',
+	['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r',
+	['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x',
+	['y'] = 'y', ['z'] = 'z',
+};
+
 static char *
 ascii_key(const char *text, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)text;
 	char *out = xmalloc(len + 1), *o = out;
 	int space = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
+		unsigned char f = ascii_fold[u[i] & 0x7f];
 
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) {
+		if (f != 0) {
 			if (space && o > out)
 				*o++ = ' ';
 			space = 0;
-			*o++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			*o++ = (char)f;
 		} else
 			space = 1;
 	}
@@ -48,7 +66,7 @@ ascii_key(const char *text, size_t len)
 static int
 ascii_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+	return c < 0x80 && ascii_fold[c] != 0;
 }
 
 /*

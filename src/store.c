@@ -119,6 +119,30 @@ static const char *const migrations[] = {
 	"CREATE TABLE dirty_feed (feed TEXT PRIMARY KEY) WITHOUT ROWID;"
 	"CREATE TABLE published_file (path TEXT PRIMARY KEY, hash BLOB NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+	/* 6: digests: the outbox of composed runs, and which release went
+	 * out in which run (a release is in one run of a digest at most) */
+	"CREATE TABLE digest_run ("
+	"  id INTEGER PRIMARY KEY,"
+	"  digest TEXT NOT NULL,"
+	"  window_start INTEGER NOT NULL,"
+	"  window_end INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  message BLOB NOT NULL,"
+	"  items INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER,"
+	"  error TEXT"
+	");"
+	"CREATE INDEX digest_run_by_digest ON digest_run(digest, status, id);"
+	"CREATE TABLE digest_item ("
+	"  digest TEXT NOT NULL,"
+	"  release INTEGER NOT NULL,"
+	"  run INTEGER NOT NULL REFERENCES digest_run(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (digest, release)"
+	") WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))

@@ -239,6 +239,44 @@ int store_file_hash_set(struct store *s, const char *path,
 /* Note that everything must be published again (after pruning). */
 int store_publish_all_later(struct store *s);
 
+/* ---- digests (store_digest.c) ---- */
+
+/* A composed digest run in the outbox. Strings and message malloc'd. */
+struct store_digest_run {
+	int64_t		 id;
+	char		*digest;
+	int64_t		 window_start;
+	int64_t		 window_end;
+	int64_t		 created;
+	char		*message_id;
+	char		*message;
+	size_t		 message_len;
+	int		 items;
+	int		 attempts;
+	int64_t		 next_attempt;
+	int		 sent;		/* 1 once the server took it */
+};
+
+void store_digest_run_clear(struct store_digest_run *r);
+/* The end of the digest's last composed window (0 if none). 0 or -1. */
+int store_digest_last_end(struct store *s, const char *digest, int64_t *end);
+/* The start of its first window (0 if it never ran): where it began. */
+int store_digest_first_start(struct store *s, const char *digest, int64_t *start);
+/* Releases first stored in (since, until] that no run of this digest had,
+ * in the order they came, into *ids (malloc'd). 0 or -1. */
+int store_digest_candidates(struct store *s, const char *digest, int64_t since,
+    int64_t until, int64_t **ids, size_t *n);
+/* Put a composed run in the outbox as pending, with its releases. */
+int store_digest_add(struct store *s, struct store_digest_run *r, const int64_t *ids,
+    size_t n);
+/* The oldest pending run of a digest: 1 with *r, 0 if none, -1. */
+int store_digest_pending(struct store *s, const char *digest, struct store_digest_run *r);
+/* Runs of a digest still pending (for status). -1 on error. */
+int store_digest_pending_count(struct store *s, const char *digest);
+int store_digest_mark_sent(struct store *s, int64_t run, int64_t when);
+int store_digest_mark_failed(struct store *s, int64_t run, const char *error,
+    int64_t next_attempt);
+
 /*
  * Batching: the daemon opens a transaction when it first writes and commits
  * it once per loop iteration, so ten thousand polls do not cost ten

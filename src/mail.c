@@ -1,0 +1,362 @@
+/*
+ * mail: composing and sending Internet messages (mail.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "conf.h"
+#include "mail.h"
+#include "xmalloc.h"
+
+#define ENCODED_WORD_BYTES	45	/* UTF-8 bytes per encoded-word: 60 in base64 */
+#define SMTP_TIMEOUT		120
+#define MAX_PASSWORD		1024
+
+/* ---- composing ---- */
+
+/* A header value: control characters (CR and LF first) become spaces. */
+static char *
+clean_value(const char *v)
+{
+	char *c = xstrdup(v ? v : "");
+
+	for (unsigned char *p = (unsigned char *)c; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return c;
+}
+
+static int
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+void
+mail_header(struct buf *b, const char *name, const char *value)
+{
+	char *v = clean_value(value);
+	size_t len = strlen(v), i = 0;
+
+	buf_addstr(b, name);
+	buf_addstr(b, ": ");
+	if (is_ascii(v)) {
+		buf_addstr(b, v);
+		buf_addstr(b, "\r\n");
+		free(v);
+		return;
+	}
+	/* encoded-words of whole UTF-8 characters, one a folded line */
+	while (i < len) {
+		size_t n = len - i < ENCODED_WORD_BYTES ? len - i : ENCODED_WORD_BYTES;
+		char b64[sodium_base64_ENCODED_LEN(ENCODED_WORD_BYTES,
+		    sodium_base64_VARIANT_ORIGINAL)];
+
+		while (i + n < len && ((unsigned char)v[i + n] & 0xc0) == 0x80)
+			n--;		/* do not split a character */
+		if (n == 0)
+			n = 1;
+		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)v + i, n,
+		    sodium_base64_VARIANT_ORIGINAL);
+		if (i > 0)
+			buf_addstr(b, "\r\n ");
+		buf_addstr(b, "=?UTF-8?B?");
+		buf_addstr(b, b64);
+		buf_addstr(b, "?=");
+		i += n;
+	}
+	buf_addstr(b, "\r\n");
+	free(v);
+}
+
+void
+mail_qp(struct buf *b, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t col = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		char enc[4];
+		size_t n;
+
+		if (*p == '\n') {
+			buf_addstr(b, "\r\n");
+			col = 0;
+			continue;
+		}
+		if (*p == '\r')
+			continue;
+		/* a space or tab before a line end must be encoded */
+		if ((*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\0' ||
+		    (p[1] == '\r' && p[2] == '\n'))) {
+			enc[0] = '=';
+			enc[1] = hex[*p >> 4];
+			enc[2] = hex[*p & 15];
+			n = 3;
+		} else if ((*p >= 33 && *p <= 126 && *p != '=') || *p == ' ' || *p == '\t') {
+			/* a leading dot is encoded too: some relays mangle it */
+			if (*p == '.' && col == 0) {
+				enc[0] = '=';
+				enc[1] = hex['.' >> 4];
+				enc[2] = hex['.' & 15];
+				n = 3;
+			} else {
+				enc[0] = (char)*p;
+				n = 1;
+			}
+		} else {
+			enc[0] = '=';
+			enc[1] = hex[*p >> 4];
+			enc[2] = hex[*p & 15];
+			n = 3;
+		}
+		if (col + n > 75) {
+			buf_addstr(b, "=\r\n");	/* soft line break */
+			col = 0;
+		}
+		buf_add(b, enc, n);
+		col += n;
+	}
+}
+
+void
+mail_date(int64_t t, char *out, size_t size)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	snprintf(out, size, "%s, %d %s %d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Code points in s[0..n). */
+static size_t
+width_of(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+void
+mail_wrap(struct buf *b, const char *text, const char *indent, int width)
+{
+	const char *p = text ? text : "";
+	size_t col = 0, iw = width_of(indent, strlen(indent));
+
+	while (*p != '\0') {
+		size_t n, w;
+
+		p += strspn(p, " \t\r\n");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t\r\n");
+		w = width_of(p, n);
+		if (col == 0) {
+			buf_addstr(b, indent);
+			col = iw;
+		} else if (col + 1 + w > (size_t)width) {
+			buf_addc(b, '\n');
+			buf_addstr(b, indent);
+			col = iw;
+		} else {
+			buf_addc(b, ' ');
+			col++;
+		}
+		buf_add(b, p, n);
+		col += w;
+		p += n;
+	}
+	if (col > 0)
+		buf_addc(b, '\n');
+}
+
+/* ---- sending ---- */
+
+struct upload {
+	const char	*data;
+	size_t		 len;
+	size_t		 off;
+};
+
+static size_t
+read_cb(char *out, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nmemb;
+
+	if (n > u->len - u->off)
+		n = u->len - u->off;
+	memcpy(out, u->data + u->off, n);
+	u->off += n;
+	return n;
+}
+
+static char *
+read_password(const char *path, char **err)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[MAX_PASSWORD];
+	size_t n;
+
+	if (fp == NULL) {
+		*err = xasprintf("cannot read password_file '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';	/* the first line */
+	return xstrdup(buf);
+}
+
+static int
+send_smtp(const struct conf *c, const struct conf_list *to, const char *msg, size_t len,
+    char **err)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *rcpt = NULL;
+	struct upload u = { msg, len, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "", *from, *password = NULL;
+	CURLcode rc;
+
+	if (h == NULL) {
+		*err = xstrdup("cannot initialise libcurl");
+		return -1;
+	}
+	if (c->smtp_password_file != NULL &&
+	    (password = read_password(c->smtp_password_file, err)) == NULL) {
+		curl_easy_cleanup(h);
+		return -1;
+	}
+	from = xasprintf("<%s>", c->smtp_from);
+	for (size_t i = 0; i < to->n; i++) {
+		char *a = xasprintf("<%s>", to->v[i]);
+
+		rcpt = curl_slist_append(rcpt, a);
+		free(a);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, &u);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)SMTP_TIMEOUT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (strncmp(c->smtp_url, "smtp://", 7) == 0)
+		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)(
+		    c->smtp_starttls == CONF_STARTTLS_REQUIRED ? CURLUSESSL_ALL :
+		    c->smtp_starttls == CONF_STARTTLS_NEVER ? CURLUSESSL_NONE : CURLUSESSL_TRY));
+	if (c->smtp_username != NULL)
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_username);
+	if (password != NULL)
+		curl_easy_setopt(h, CURLOPT_PASSWORD, password);
+	/* FEEDMILL_SMTP_CAFILE: a test's own certificate authority */
+	if (getenv("FEEDMILL_SMTP_CAFILE") != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, getenv("FEEDMILL_SMTP_CAFILE"));
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK)
+		*err = xasprintf("cannot send through %s: %s", c->smtp_url,
+		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	curl_slist_free_all(rcpt);
+	free(from);
+	if (password != NULL) {
+		sodium_memzero(password, strlen(password));
+		free(password);
+	}
+	curl_easy_cleanup(h);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* The local MTA: sendmail -i -f FROM -- TO..., the message on its stdin
+ * with LF line ends, as sendmail expects. */
+static int
+send_sendmail(const struct conf *c, const struct conf_list *to, const char *msg, size_t len,
+    char **err)
+{
+	int fds[2], status;
+	pid_t pid;
+	char **argv = xcalloc(to->n + 6, sizeof(*argv));
+	size_t n = 0;
+
+	argv[n++] = c->sendmail;
+	argv[n++] = (char *)(uintptr_t)"-i";
+	argv[n++] = (char *)(uintptr_t)"-f";
+	argv[n++] = c->smtp_from;
+	argv[n++] = (char *)(uintptr_t)"--";
+	for (size_t i = 0; i < to->n; i++)
+		argv[n++] = to->v[i];
+	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(errno));
+		free(argv);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execv(c->sendmail, argv);
+		_exit(127);
+	}
+	free(argv);
+	close(fds[0]);
+	{
+		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+
+		for (size_t i = 0; i < len;) {
+			size_t run = 0;
+			ssize_t w;
+
+			/* CRLF to LF */
+			while (i + run < len && msg[i + run] != '\r')
+				run++;
+			if (run > 0 && (w = write(fds[1], msg + i, run)) <= 0)
+				break;
+			i += run;
+			if (i < len && msg[i] == '\r')
+				i++;
+		}
+		signal(SIGPIPE, old);
+	}
+	close(fds[1]);
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*err = xasprintf("%s failed (status %d)", c->sendmail,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -1;
+	}
+	return 0;
+}
+
+int
+mail_send(const struct conf *c, const struct conf_list *to, const char *message, size_t len,
+    char **err)
+{
+	*err = NULL;
+	if (c->sendmail != NULL)
+		return send_sendmail(c, to, message, len, err);
+	return send_smtp(c, to, message, len, err);
+}

@@ -1,0 +1,40 @@
+/*
+ * mail: the pieces of an Internet message (RFC 5322, MIME) and sending one.
+ *
+ * Messages are composed here, not with libcurl's MIME API: a digest is
+ * stored whole in the outbox before it is sent (so a restart resends the
+ * same bytes) and `digest --dry-run` prints it, and curl_mime can only
+ * stream a message into a transfer. Header values never carry a line
+ * break or a control character, whatever the feed put in a title.
+ */
+#ifndef FEEDMILL_MAIL_H
+#define FEEDMILL_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct conf;
+struct conf_list;
+
+/* "Name: value\r\n", the value cleaned of control characters and, if it
+ * is not ASCII, as RFC 2047 encoded-words (UTF-8, base64), folded. */
+void mail_header(struct buf *b, const char *name, const char *value);
+/* Text as quoted-printable (RFC 2045), CRLF line ends, lines <= 76. */
+void mail_qp(struct buf *b, const char *text);
+/* An RFC 5322 date, UTC ("Sun, 29 Nov 2026 07:00:00 +0000"). */
+void mail_date(int64_t t, char *out, size_t size);
+/* Append text wrapped at width columns (code points), each line prefixed
+ * with indent; a word longer than width stays whole. */
+void mail_wrap(struct buf *b, const char *text, const char *indent, int width);
+
+/*
+ * Send a message (CRLF line ends) to every address of to: through [smtp]
+ * url (libcurl; STARTTLS and AUTH as configured), or to the sendmail
+ * program when the configuration names one. Blocks. 0, or -1 with *err.
+ */
+int mail_send(const struct conf *c, const struct conf_list *to, const char *message,
+    size_t len, char **err);
+
+#endif
