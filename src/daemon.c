@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "daemon_int.h"
 #include "date.h"
 #include "dedup.h"
 #include "fetch.h"
@@ -38,6 +39,10 @@
  * finishing together is published once. */
 #define PUBLISH_DELAY		1.0
 
+/* Digests start once the first round of polls is in (so a catch-up
+ * digest carries what the sources have now), or after this long. */
+#define DIGEST_START_WAIT	60.0
+
 /* A tombstone no source has listed for this long goes too. */
 #define TOMBSTONE_KEEP		(30 * 24 * 60 * 60)
 
@@ -60,34 +65,12 @@ struct source {
 	double			 ingest_seconds;	/* spent on this poll's entries */
 	/* set by a reload while a transfer runs; applied when it ends */
 	int			 removed;
+	int			 initial;	/* overdue at start: digests wait */
 	char			*pending_url;
 	int64_t			 pending_interval;
 	LIST_ENTRY(source)	 orphan_link;	/* while removed and running */
 };
 
-struct daemon {
-	struct ev_loop		*loop;
-	struct conf		 conf;
-	struct store		*store;
-	struct tagger		*tagger;	/* the taxonomy, fields = */
-	struct fetcher		*fetcher;
-	struct httpd		*httpd;		/* NULL: listen is empty, or --once */
-	int64_t			 started;
-	struct sched		 sched;
-	struct source		**sources;	/* sorted by name */
-	size_t			 nsources;
-	/* removed by a reload, transfer still running: freed when it ends */
-	LIST_HEAD(, source)	 orphans;
-	ev_signal		 sighup, sigterm, sigint, sigusr1;
-	ev_prepare		 commit;	/* end of each loop iteration */
-	ev_timer		 prune;		/* retention, every PRUNE_EVERY */
-	ev_timer		 publish;	/* PUBLISH_DELAY after a change */
-	int			 once;
-	int			 stopping;
-	int			 status;
-	int64_t			 clock_offset;
-	uint64_t		 rng;
-};
 
 static void source_schedule(struct source *src, int64_t delay);
 static void source_start(struct daemon *d, struct source *src);
@@ -141,6 +124,18 @@ store_failed(struct daemon *d)
 	char v[LOG_VALUE_MAX];
 
 	log_warnx("event=store-error error=%s", log_value(v, sizeof(v), store_error(d->store)));
+}
+
+void
+daemon_store_failed(struct daemon *d)
+{
+	store_failed(d);
+}
+
+int64_t
+daemon_now(const struct daemon *d)
+{
+	return now(d);
 }
 
 static void
@@ -403,6 +398,24 @@ publish_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	publish(w->data);
 }
 
+static void
+start_digests(struct daemon *d)
+{
+	ev_timer_stop(d->loop, &d->digest_start);
+	if (d->once || d->digests_started || d->stopping)
+		return;
+	d->digests_started = 1;
+	daemon_digests_sync(d);
+}
+
+static void
+digest_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	start_digests(w->data);
+}
+
 /* Publish soon (once for a burst of changes). */
 static void
 publish_soon(struct daemon *d)
@@ -630,6 +643,12 @@ poll_finished(struct source *src, const struct fetch_result *r)
 	if (src->counts.n[DEDUP_NEW] + src->counts.n[DEDUP_UPDATED] +
 	    src->counts.n[DEDUP_DUPLICATE] > 0)
 		publish_soon(d);
+	/* the sources overdue at start are in: digests may go */
+	if (src->initial) {
+		src->initial = 0;
+		if (--d->initial_polls == 0)
+			start_digests(d);
+	}
 	if (src->removed) {
 		LIST_REMOVE(src, orphan_link);
 		source_free(d, src);
@@ -844,6 +863,10 @@ reload(struct daemon *d)
 	log_info("event=reload result=ok sources=%zu added=%zu changed=%zu removed=%zu",
 	    d->nsources, added, changed, removed);
 	publish_soon(d);	/* fields, sources or base_url may have changed */
+	if (!d->once && d->digests_started)
+		daemon_digests_sync(d);
+	else if (!d->once && d->conf.ndigests > 0 && !ev_is_active(&d->digest_start))
+		ev_timer_start(d->loop, &d->digest_start);
 	dispatch(d);
 }
 
@@ -1030,6 +1053,8 @@ daemon_run(const struct daemon_options *o)
 	d->prune.data = d;
 	ev_timer_init(&d->publish, publish_cb, PUBLISH_DELAY, 0.);
 	d->publish.data = d;
+	ev_timer_init(&d->digest_start, digest_start_cb, DIGEST_START_WAIT, 0.);
+	d->digest_start.data = d;
 	prune(d);
 	if (!d->once)
 		ev_timer_start(d->loop, &d->prune);
@@ -1061,8 +1086,23 @@ daemon_run(const struct daemon_options *o)
 		dispatch(d);
 		/* files missing or out of date from an earlier run are mended
 		 * at once; --once publishes when its polls are done */
-		if (!d->once)
+		if (!d->once) {
 			publish_soon(d);
+			if (d->conf.ndigests > 0)
+				ev_timer_start(d->loop, &d->digest_start);
+			/* digests wait for the sources overdue now */
+			for (size_t i = 0; i < d->nsources; i++) {
+				struct source *src = d->sources[i];
+
+				if (!src->st.retired && !held_by_server(d, src) &&
+				    src->st.next_poll <= now(d)) {
+					src->initial = 1;
+					d->initial_polls++;
+				}
+			}
+			if (d->initial_polls == 0)
+				start_digests(d);
+		}
 		if (!d->once || d->sched.active > 0 || d->sched.waiting > 0)
 			ev_run(d->loop, 0);
 		if (d->once && !d->stopping) {
@@ -1085,6 +1125,7 @@ daemon_run(const struct daemon_options *o)
 		source_free(d, src);
 	}
 	free(d->sources);
+	daemon_digests_stop(d);
 	httpd_stop(d->httpd);
 	fetcher_free(d->fetcher);
 	if (store_commit(d->store) == -1) {
@@ -1094,6 +1135,7 @@ daemon_run(const struct daemon_options *o)
 	ev_prepare_stop(d->loop, &d->commit);
 	ev_timer_stop(d->loop, &d->prune);
 	ev_timer_stop(d->loop, &d->publish);
+	ev_timer_stop(d->loop, &d->digest_start);
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sigint);

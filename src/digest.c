@@ -39,6 +39,42 @@ struct compose {
 	size_t			 n;
 };
 
+int64_t
+digest_next_time(int64_t after, int at, const char *zone)
+{
+	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	time_t tt = (time_t)after, t = (time_t)after;
+	struct tm day;
+
+	if (zone != NULL)
+		setenv("TZ", zone, 1);
+	tzset();
+	localtime_r(&tt, &day);
+	/* today's HH:MM, else tomorrow's, else the day after (a day that
+	 * skips it, going to summer time, gives the time just after) */
+	for (int i = 0; i < 3; i++) {
+		struct tm tm = day;
+
+		tm.tm_mday += i;
+		tm.tm_hour = at / 60;
+		tm.tm_min = at % 60;
+		tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t != (time_t)-1 && (int64_t)t > after)
+			break;
+	}
+	if (zone != NULL) {
+		if (old != NULL)
+			setenv("TZ", old, 1);
+		else
+			unsetenv("TZ");
+		tzset();
+	}
+	free(old);
+	return (int64_t)t;
+}
+
 void
 digest_local_date(int64_t t, const char *zone, char out[11])
 {

@@ -42,6 +42,10 @@ int digest_compose(struct store *s, struct tagger *t, const struct conf *c,
     const struct conf_digest *d, int64_t now, struct store_digest_run *run,
     int64_t **ids, size_t *n, char **err);
 
+/* The first time after `after` that is `at` (minutes after midnight) on
+ * the clocks of zone (NULL: the system's), summer time and all. */
+int64_t digest_next_time(int64_t after, int at, const char *zone);
+
 /* The local date of t in zone (NULL: the system's), "YYYY-MM-DD". */
 void digest_local_date(int64_t t, const char *zone, char out[11]);
 

@@ -12,6 +12,20 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* What CURLINFO_PRIVATE points at: both start with their kind. */
+enum transfer_kind { KIND_FETCH = 1, KIND_JOB };
+
+/* A transfer set up elsewhere (mail), run on the same multi handle. */
+struct fetch_job {
+	enum transfer_kind	 kind;
+	struct fetcher		*fr;
+	CURL			*easy;
+	fetch_job_fn		 done;
+	void			*arg;
+	char			 errbuf[CURL_ERROR_SIZE];
+	LIST_ENTRY(fetch_job)	 link;
+};
+
 struct fetcher {
 	struct ev_loop		*loop;
 	CURLM			*multi;
@@ -19,9 +33,11 @@ struct fetcher {
 	char			*user_agent;
 	int			 running;
 	LIST_HEAD(, fetch)	 fetches;
+	LIST_HEAD(, fetch_job)	 jobs;
 };
 
 struct fetch {
+	enum transfer_kind	 kind;
 	struct fetcher		*fr;
 	CURL			*easy;
 	struct curl_slist	*headers;
@@ -137,6 +153,7 @@ fetcher_new(struct ev_loop *loop, const char *user_agent)
 	fr->loop = loop;
 	fr->user_agent = xstrdup(user_agent);
 	LIST_INIT(&fr->fetches);
+	LIST_INIT(&fr->jobs);
 	if ((fr->multi = curl_multi_init()) == NULL)
 		fatalx("cannot create a libcurl multi handle");
 	curl_multi_setopt(fr->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
@@ -159,6 +176,36 @@ fetch_free(struct fetch *f)
 	free(f);
 }
 
+static void
+job_free(struct fetch_job *j)
+{
+	LIST_REMOVE(j, link);
+	curl_multi_remove_handle(j->fr->multi, j->easy);
+	curl_easy_cleanup(j->easy);
+	free(j);
+}
+
+int
+fetcher_add_job(struct fetcher *fr, CURL *easy, fetch_job_fn done, void *arg)
+{
+	struct fetch_job *j = xcalloc(1, sizeof(*j));
+
+	j->kind = KIND_JOB;
+	j->fr = fr;
+	j->easy = easy;
+	j->done = done;
+	j->arg = arg;
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	if (curl_multi_add_handle(fr->multi, easy) != CURLM_OK) {
+		free(j);
+		return -1;
+	}
+	LIST_INSERT_HEAD(&fr->jobs, j, link);
+	return 0;
+}
+
 void
 fetcher_free(struct fetcher *fr)
 {
@@ -166,6 +213,8 @@ fetcher_free(struct fetcher *fr)
 		return;
 	while (!LIST_EMPTY(&fr->fetches))
 		fetch_free(LIST_FIRST(&fr->fetches));
+	while (!LIST_EMPTY(&fr->jobs))
+		job_free(LIST_FIRST(&fr->jobs));
 	ev_timer_stop(fr->loop, &fr->timer);
 	curl_multi_cleanup(fr->multi);
 	free(fr->user_agent);
@@ -266,6 +315,7 @@ fetch_start(struct fetcher *fr, const struct fetch_options *o,
 	CURLMcode mrc;
 	char v[LOG_VALUE_MAX];
 
+	f->kind = KIND_FETCH;
 	if ((e = f->easy = curl_easy_init()) == NULL)
 		fatalx("cannot create a libcurl handle");
 	f->fr = fr;
@@ -398,7 +448,22 @@ check_multi_info(struct fetcher *fr)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
-		if (f != NULL)
+		if (f != NULL && f->kind == KIND_JOB) {
+			struct fetch_job *j = (struct fetch_job *)(void *)f;
+			CURLcode rc = msg->data.result;
+			char err[CURL_ERROR_SIZE + 64];
+
+			snprintf(err, sizeof(err), "%s", j->errbuf[0] ? j->errbuf :
+			    curl_easy_strerror(rc));
+			/* freed first: the callback may start another job */
+			{
+				fetch_job_fn done = j->done;
+				void *arg = j->arg;
+
+				job_free(j);
+				done(arg, rc, rc == CURLE_OK ? NULL : err);
+			}
+		} else if (f != NULL)
 			finish(f, msg->data.result);
 	}
 }

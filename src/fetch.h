@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
 #include <ev.h>
 
 #define FETCH_MAX_REDIRECTS		5
@@ -80,5 +81,14 @@ struct fetch *fetch_start(struct fetcher *fr, const struct fetch_options *o,
 const char *fetch_url(struct fetch *f);
 /* Abort a transfer; its done callback is not called. */
 void fetch_cancel(struct fetch *f);
+
+/*
+ * Run a transfer set up elsewhere (a mail) on the same multi handle: the
+ * fetcher owns easy from now on and cleans it up. done runs from the loop
+ * when it ends, with libcurl's result and a message when it failed; not
+ * at all if the fetcher is freed first. 0 or -1.
+ */
+typedef void (*fetch_job_fn)(void *arg, CURLcode rc, const char *error);
+int fetcher_add_job(struct fetcher *fr, CURL *easy, fetch_job_fn done, void *arg);
 
 #endif

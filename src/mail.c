@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "conf.h"
+#include "fetch.h"
 #include "mail.h"
 #include "xmalloc.h"
 
@@ -193,6 +194,9 @@ mail_wrap(struct buf *b, const char *text, const char *indent, int width)
 
 /* ---- sending ---- */
 
+static int send_sendmail(const struct conf *c, const struct conf_list *to, const char *msg,
+    size_t len, char **err);
+
 struct upload {
 	const char	*data;
 	size_t		 len;
@@ -230,40 +234,62 @@ read_password(const char *path, char **err)
 	return xstrdup(buf);
 }
 
-static int
-send_smtp(const struct conf *c, const struct conf_list *to, const char *msg, size_t len,
-    char **err)
+/* What an SMTP transfer needs until it ends. */
+struct smtp_job {
+	struct upload	 u;
+	char		*message;
+	struct curl_slist *rcpt;
+	char		*from;
+	char		*password;
+	char		*url;
+	mail_done_fn	*done;
+	void		*arg;
+};
+
+static void
+smtp_job_free(struct smtp_job *j)
+{
+	curl_slist_free_all(j->rcpt);
+	free(j->from);
+	free(j->url);
+	free(j->message);
+	if (j->password != NULL) {
+		sodium_memzero(j->password, strlen(j->password));
+		free(j->password);
+	}
+	free(j);
+}
+
+/* An easy handle that sends j's message as c says. */
+static CURL *
+smtp_handle(const struct conf *c, const struct conf_list *to, struct smtp_job *j, char **err)
 {
 	CURL *h = curl_easy_init();
-	struct curl_slist *rcpt = NULL;
-	struct upload u = { msg, len, 0 };
-	char errbuf[CURL_ERROR_SIZE] = "", *from, *password = NULL;
-	CURLcode rc;
 
 	if (h == NULL) {
 		*err = xstrdup("cannot initialise libcurl");
-		return -1;
+		return NULL;
 	}
 	if (c->smtp_password_file != NULL &&
-	    (password = read_password(c->smtp_password_file, err)) == NULL) {
+	    (j->password = read_password(c->smtp_password_file, err)) == NULL) {
 		curl_easy_cleanup(h);
-		return -1;
+		return NULL;
 	}
-	from = xasprintf("<%s>", c->smtp_from);
+	j->from = xasprintf("<%s>", c->smtp_from);
+	j->url = xstrdup(c->smtp_url);
 	for (size_t i = 0; i < to->n; i++) {
 		char *a = xasprintf("<%s>", to->v[i]);
 
-		rcpt = curl_slist_append(rcpt, a);
+		j->rcpt = curl_slist_append(j->rcpt, a);
 		free(a);
 	}
 	curl_easy_setopt(h, CURLOPT_URL, c->smtp_url);
-	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, j->from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, j->rcpt);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, &u);
-	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_READDATA, &j->u);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->u.len);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)SMTP_TIMEOUT);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -273,23 +299,85 @@ send_smtp(const struct conf *c, const struct conf_list *to, const char *msg, siz
 		    c->smtp_starttls == CONF_STARTTLS_NEVER ? CURLUSESSL_NONE : CURLUSESSL_TRY));
 	if (c->smtp_username != NULL)
 		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_username);
-	if (password != NULL)
-		curl_easy_setopt(h, CURLOPT_PASSWORD, password);
+	if (j->password != NULL)
+		curl_easy_setopt(h, CURLOPT_PASSWORD, j->password);
 	/* FEEDMILL_SMTP_CAFILE: a test's own certificate authority */
 	if (getenv("FEEDMILL_SMTP_CAFILE") != NULL)
 		curl_easy_setopt(h, CURLOPT_CAINFO, getenv("FEEDMILL_SMTP_CAFILE"));
+	return h;
+}
+
+static int
+send_smtp(const struct conf *c, const struct conf_list *to, const char *msg, size_t len,
+    char **err)
+{
+	struct smtp_job *j = xcalloc(1, sizeof(*j));
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	CURL *h;
+
+	j->u.data = msg;
+	j->u.len = len;
+	if ((h = smtp_handle(c, to, j, err)) == NULL) {
+		smtp_job_free(j);
+		return -1;
+	}
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK)
 		*err = xasprintf("cannot send through %s: %s", c->smtp_url,
 		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
-	curl_slist_free_all(rcpt);
-	free(from);
-	if (password != NULL) {
-		sodium_memzero(password, strlen(password));
-		free(password);
-	}
 	curl_easy_cleanup(h);
+	smtp_job_free(j);
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+static void
+smtp_done(void *arg, CURLcode rc, const char *error)
+{
+	struct smtp_job *j = arg;
+	char *msg = rc == CURLE_OK ? NULL : xasprintf("cannot send through %s: %s", j->url, error);
+
+	j->done(j->arg, msg);
+	free(msg);
+	smtp_job_free(j);
+}
+
+int
+mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list *to,
+    const char *message, size_t len, mail_done_fn *done, void *arg, char **err)
+{
+	struct smtp_job *j;
+	CURL *h;
+
+	*err = NULL;
+	if (c->sendmail != NULL) {
+		/* the local MTA takes a message at once */
+		int r = send_sendmail(c, to, message, len, err);
+
+		done(arg, r == 0 ? NULL : *err);
+		free(*err);
+		*err = NULL;
+		return 0;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->message = xmalloc(len + 1);
+	memcpy(j->message, message, len);
+	j->u.data = j->message;
+	j->u.len = len;
+	j->done = done;
+	j->arg = arg;
+	if ((h = smtp_handle(c, to, j, err)) == NULL) {
+		smtp_job_free(j);
+		return -1;
+	}
+	if (fetcher_add_job(fr, h, smtp_done, j) == -1) {
+		*err = xstrdup("cannot start the transfer");
+		curl_easy_cleanup(h);
+		smtp_job_free(j);
+		return -1;
+	}
+	return 0;
 }
 
 /* The local MTA: sendmail -i -f FROM -- TO..., the message on its stdin

@@ -37,4 +37,16 @@ void mail_wrap(struct buf *b, const char *text, const char *indent, int width);
 int mail_send(const struct conf *c, const struct conf_list *to, const char *message,
     size_t len, char **err);
 
+/*
+ * The same without blocking, for the daemon: the SMTP transfer runs on the
+ * fetcher's multi handle and done(arg, error) runs from the loop when it
+ * ends (error NULL: the server took it). The sendmail program is run at
+ * once, done called before this returns. 0, or -1 with *err if it could
+ * not start (done is then not called).
+ */
+struct fetcher;
+typedef void mail_done_fn(void *arg, const char *error);
+int mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list *to,
+    const char *message, size_t len, mail_done_fn *done, void *arg, char **err);
+
 #endif

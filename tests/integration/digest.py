@@ -11,6 +11,7 @@ Debian's /usr/bin/python3 runs this: that is where python3-aiosmtpd lives.
 import email
 import email.policy
 import os
+import signal
 import socket
 import sqlite3
 import ssl
@@ -19,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feedmilltest import FEEDMILL, Tap, run_once, write_conf  # noqa: E402
+from feedmilltest import FEEDMILL, Daemon, Tap, run_once, write_conf  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
@@ -211,6 +212,83 @@ try:
     st, out, err = fm("digest", "daily", "-c", conf)
     t.ok(st == 1 and len(plain.messages) == 0,
          "starttls = required refuses a server without STARTTLS", out + err)
+finally:
+    ctl.stop()
+
+# ---- the daemon sends on schedule, catches up once, retries ----
+import calendar  # noqa: E402
+import time  # noqa: E402
+
+feed2 = os.path.join(work, "feed2.rss")
+
+
+def write_feed2(entries):
+    with open(feed2, "w") as f:
+        f.write("<rss version='2.0'><channel><title>Desk</title><link>https://desk.example.org/</link>"
+                + "".join(item(*e) for e in entries) + "</channel></rss>")
+
+
+entries = [("Border guards trained in risk analysis", "b1", "", "Border management course.")]
+write_feed2(entries)
+port3 = free_port()
+state2 = os.path.join(work, "state2")
+conf2 = os.path.join(work, "feedmill2.conf")
+write_conf(conf2, state2, [("desk", "file://" + feed2, {"interval": "1h"})])
+with open(conf2, "a") as f:
+    f.write("\n[digest morning]\nto = desk@example.org\nat = 07:00\ntimezone = Etc/UTC\n"
+            "\n[smtp]\nurl = smtp://127.0.0.1:%d\nfrom = feedmill@example.org\n" % port3)
+now = time.time()
+today7 = calendar.timegm(time.gmtime(now)[:3] + (7, 0, 0, 0, 0, 0))
+next7 = today7 if today7 > now + 10 else today7 + 86400
+offset = int(next7 - now - 4)      # the daemon's clock: 4 s before 07:00
+box = Inbox()
+ctl = Controller(box, hostname="127.0.0.1", port=port3)
+ctl.start()
+try:
+    d = Daemon(conf2, env_extra={"FEEDMILL_TIME_OFFSET": str(offset)})
+    got = d.wait_for("event=digest-sent", timeout=30)
+    t.ok(got and len(box.messages) == 1, "the daemon sends the digest at 07:00 on its clock", d.log())
+    time.sleep(1)
+    st_, _ = d.stop()
+    t.ok(st_ == 0 and len(box.messages) == 1, "once", d.log())
+
+    # a week later, with news: one catch-up mail at start, not seven
+    entries.append(("Youth forum on civic participation", "y1", "", "Young people met."))
+    write_feed2(entries)
+    d = Daemon(conf2, env_extra={"FEEDMILL_TIME_OFFSET": str(offset + 7 * 86400 + 3600)})
+    got = d.wait_for("event=digest-sent", timeout=30)
+    time.sleep(2)
+    t.ok(got and len(box.messages) == 2, "a missed week gives one catch-up mail", d.log())
+    last = email.message_from_bytes(box.messages[-1][2], policy=email.policy.default) \
+        if len(box.messages) == 2 else None
+    body = last.get_body(("plain",)).get_content() if last else ""
+    t.ok("Youth forum" in body and "Border guards" not in body,
+         "with what is new since the last mail, nothing twice", body)
+    st_, _ = d.stop()
+finally:
+    ctl.stop()
+
+# the server down when due: kept, retried, delivered once; even across a
+# restart
+entries.append(("Rule of law conference closes", "r1", "", "Judges met."))
+write_feed2(entries)
+d = Daemon(conf2, env_extra={"FEEDMILL_TIME_OFFSET": str(offset + 8 * 86400 + 3600)})
+t.ok(d.wait_for("event=digest-failed", timeout=30), "with the server down the send fails", d.log())
+st_, _ = d.stop(signal.SIGKILL)
+box2 = Inbox()
+ctl = Controller(box2, hostname="127.0.0.1", port=port3)
+ctl.start()
+try:
+    d = Daemon(conf2, env_extra={"FEEDMILL_TIME_OFFSET": str(offset + 8 * 86400 + 3700)})
+    got = d.wait_for("event=digest-sent", timeout=40)
+    time.sleep(2)
+    t.ok(got and len(box2.messages) == 1, "after a SIGKILL and a restart the pending digest "
+         "is delivered, once", d.log())
+    body = email.message_from_bytes(box2.messages[0][2], policy=email.policy.default) \
+        .get_body(("plain",)).get_content() if box2.messages else ""
+    t.ok("Rule of law conference" in body and "Youth forum" not in body,
+         "the pending run as it was composed", body)
+    d.stop()
 finally:
     ctl.stop()
 
