@@ -83,7 +83,8 @@ store_publish_pending(struct store *s, int all, int64_t **ids, size_t *n)
 
 	if (sqlite3_prepare_v2(s->db, all ?
 	    "SELECT id FROM release ORDER BY first_seen, published, id" :
-	    "SELECT r.id FROM dirty_release d JOIN release r ON r.id = d.release "
+	    /* driven by the (few) dirty rows, not a scan of every release */
+	    "SELECT r.id FROM release r WHERE r.id IN (SELECT release FROM dirty_release) "
 	    "ORDER BY r.first_seen, r.published, r.id", -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, "find what to publish");
 	r = int_column(s, st, ids, n, "find what to publish");
