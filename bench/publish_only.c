@@ -916,6 +916,8 @@ walk(const char *dir, unsigned long long *files, unsigned long long *bytes,
 	closedir(d);
 }
 
+static struct publisher *publisher;
+
 static void
 publish_once(struct store *s, struct tagger *t, const char *phase, int round)
 {
@@ -929,7 +931,10 @@ publish_once(struct store *s, struct tagger *t, const char *phase, int round)
 	prof_on = 1;
 	w0 = clock_s();
 	c0 = cpu_s();
-	if (publish_run(s, t, conf, &st, &err) == -1)
+	/* one publisher for the whole run, as the daemon keeps one */
+	if (publisher == NULL)
+		publisher = publisher_new();
+	if (publish_run(publisher, s, t, conf, &st, &err) == -1)
 		die("%s publish: %s", phase, err);
 	w1 = clock_s();
 	c1 = cpu_s();

@@ -371,7 +371,9 @@ publish(struct daemon *d)
 	char *err;
 
 	ev_timer_stop(d->loop, &d->publish);
-	if (publish_run(d->store, d->tagger, &d->conf, &st, &err) == -1) {
+	if (d->publisher == NULL)
+		d->publisher = publisher_new();
+	if (publish_run(d->publisher, d->store, d->tagger, &d->conf, &st, &err) == -1) {
 		char v[LOG_VALUE_MAX];
 
 		log_warnx("event=publish-failed error=%s", log_value(v, sizeof(v), err));
@@ -1126,6 +1128,7 @@ daemon_run(const struct daemon_options *o)
 	}
 	free(d->sources);
 	daemon_digests_stop(d);
+	publisher_free(d->publisher);
 	httpd_stop(d->httpd);
 	fetcher_free(d->fetcher);
 	if (store_commit(d->store) == -1) {

@@ -19,6 +19,7 @@ struct store;
 struct tagger;
 struct fetcher;
 struct httpd;
+struct publisher;
 struct digest_state;
 
 struct daemon {
@@ -27,7 +28,8 @@ struct daemon {
 	struct store		*store;
 	struct tagger		*tagger;	/* the taxonomy, fields = */
 	struct fetcher		*fetcher;
-	struct httpd		*httpd;		/* NULL: listen is empty, or --once */
+	struct httpd		*httpd;
+	struct publisher	*publisher;	/* entries rendered, kept */		/* NULL: listen is empty, or --once */
 	int64_t			 started;
 	struct sched		 sched;
 	struct source		**sources;	/* sorted by name */

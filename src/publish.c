@@ -28,6 +28,9 @@
 #include "xmalloc.h"
 
 #define INDEX_PER_FIELD		10	/* releases listed under each field */
+/* Rendered entries kept between publishes: the current documents of a
+ * few hundred feeds; some 5 KB each. */
+#define PUBLISH_CACHE_ENTRIES	40000
 #define INDEX_LATEST		20	/* in the "latest" list at the top */
 #define ATOM_NS			"http://www.w3.org/2005/Atom"
 #define HISTORY_NS		"http://purl.org/syndication/history/1.0"
@@ -47,6 +50,24 @@ struct cached_entry {
 	char	*xml;
 	int64_t	 updated;
 	int64_t	 published;
+	unsigned used;		/* the publish that last used it */
+};
+
+/* Entries rendered by earlier publishes, kept for the next ones (a few
+ * new releases rewrite whole documents of old ones). */
+struct publisher {
+	struct cached_entry	*cache;		/* open addressing */
+	size_t			 cache_size;
+	size_t			 cache_n;
+	unsigned		 run;
+};
+
+/* A file written but not yet renamed into place: all are synced at once. */
+struct staged {
+	char		*tmp;
+	char		*path;
+	char		*rel;
+	unsigned char	 hash[STORE_HASH_BYTES];
 };
 
 struct pub {
@@ -58,9 +79,9 @@ struct pub {
 	int64_t			 epoch;		/* that date, for empty feeds */
 	struct feed		*feeds;
 	size_t			 nfeeds;
-	struct cached_entry	*cache;		/* open addressing */
-	size_t			 cache_size;
-	size_t			 cache_n;
+	struct publisher	*pb;
+	struct staged		*staged;
+	size_t			 nstaged;
 	char			*err;
 };
 
@@ -400,30 +421,81 @@ out:
 /* ---- entries ---- */
 
 static struct cached_entry *
-cache_slot(struct pub *p, int64_t id)
+cache_slot(struct publisher *pb, int64_t id)
 {
 	size_t i;
 
-	if (2 * (p->cache_n + 1) > p->cache_size) {
-		struct cached_entry *old = p->cache;
-		size_t n = p->cache_size;
+	if (2 * (pb->cache_n + 1) > pb->cache_size) {
+		struct cached_entry *old = pb->cache;
+		size_t n = pb->cache_size;
 
-		p->cache_size = n ? 2 * n : 1024;
-		p->cache = xcalloc(p->cache_size, sizeof(*p->cache));
-		p->cache_n = 0;
+		pb->cache_size = n ? 2 * n : 1024;
+		pb->cache = xcalloc(pb->cache_size, sizeof(*pb->cache));
+		pb->cache_n = 0;
 		for (size_t j = 0; j < n; j++)
 			if (old[j].xml != NULL) {
-				struct cached_entry *e = cache_slot(p, old[j].id);
+				struct cached_entry *e = cache_slot(pb, old[j].id);
 
 				*e = old[j];
-				p->cache_n++;
+				pb->cache_n++;
 			}
 		free(old);
 	}
-	for (i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull) & (p->cache_size - 1);
-	    p->cache[i].xml != NULL && p->cache[i].id != id; i = (i + 1) & (p->cache_size - 1))
+	for (i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull) & (pb->cache_size - 1);
+	    pb->cache[i].xml != NULL && pb->cache[i].id != id; i = (i + 1) & (pb->cache_size - 1))
 		;
-	return &p->cache[i];
+	return &pb->cache[i];
+}
+
+static int
+int64_cmp(const void *a, const void *b);
+
+enum cache_drop {
+	DROP_LISTED,	/* the releases in drop[] (they changed) */
+	DROP_UNUSED,	/* what this publish did not use */
+	DROP_ALL,
+};
+
+/* Drop entries from the cache, rebuilding its table. */
+static void
+cache_filter(struct publisher *pb, const int64_t *drop, size_t ndrop, enum cache_drop how)
+{
+	struct cached_entry *old = pb->cache;
+	size_t n = pb->cache_size;
+
+	pb->cache = NULL;
+	pb->cache_size = 0;
+	pb->cache_n = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (old[j].xml == NULL)
+			continue;
+		if (how == DROP_ALL || (how == DROP_UNUSED && old[j].used != pb->run) ||
+		    (how == DROP_LISTED && ndrop > 0 &&
+		    bsearch(&old[j].id, drop, ndrop, sizeof(*drop), int64_cmp) != NULL)) {
+			free(old[j].xml);
+			continue;
+		}
+		*cache_slot(pb, old[j].id) = old[j];
+		pb->cache_n++;
+	}
+	free(old);
+}
+
+struct publisher *
+publisher_new(void)
+{
+	return xcalloc(1, sizeof(struct publisher));
+}
+
+void
+publisher_free(struct publisher *pb)
+{
+	if (pb == NULL)
+		return;
+	for (size_t i = 0; i < pb->cache_size; i++)
+		free(pb->cache[i].xml);
+	free(pb->cache);
+	free(pb);
 }
 
 /* The feed a release came from (its first source), for <source>. */
@@ -534,7 +606,7 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 	ce->xml = buf_detach(&b);
 	ce->updated = r.updated > r.published ? r.updated : r.published;
 	ce->published = r.published;
-	p->cache_n++;
+	p->pb->cache_n++;
 	store_release_clear(&r);
 	store_fields_free(fields, nfields);
 	for (size_t i = 0; i < nsources; i++)
@@ -546,10 +618,11 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 static struct cached_entry *
 entry(struct pub *p, int64_t id)
 {
-	struct cached_entry *ce = cache_slot(p, id);
+	struct cached_entry *ce = cache_slot(p->pb, id);
 
 	if (ce->xml == NULL && render_entry(p, id, ce) == -1)
 		return NULL;
+	ce->used = p->pb->run;
 	return ce;
 }
 
@@ -607,29 +680,82 @@ write_file(struct pub *p, const char *rel, const struct buf *content)
 		goto fail;
 	}
 	if (fchmod(fd, 0644) == -1 ||
-	    (content->len > 0 && write(fd, buf_str(content), content->len) != (ssize_t)content->len) ||
-	    fsync(fd) == -1) {
+	    (content->len > 0 && write(fd, buf_str(content), content->len) != (ssize_t)content->len)) {
 		pub_fail(p, "cannot write '%s': %s", tmp, errno ? strerror(errno) : "short write");
 		close(fd);
 		unlink(tmp);
 		goto fail;
 	}
 	close(fd);
-	if (rename(tmp, path) == -1) {
-		pub_fail(p, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		goto fail;
-	}
-	free(tmp);
-	free(path);
-	if (store_file_hash_set(p->s, rel, hash) == -1)
-		return store_failed(p);
-	p->stats->written++;
+	/* synced and renamed into place with the others (commit_files) */
+	p->staged = xrealloc(p->staged, (p->nstaged + 1) * sizeof(*p->staged));
+	p->staged[p->nstaged].tmp = tmp;
+	p->staged[p->nstaged].path = path;
+	p->staged[p->nstaged].rel = xstrdup(rel);
+	memcpy(p->staged[p->nstaged].hash, hash, sizeof(hash));
+	p->nstaged++;
 	return 0;
 fail:
 	free(tmp);
 	free(path);
 	return -1;
+}
+
+/*
+ * Every staged file to disk in one go (syncfs: one flush for all, not one
+ * fsync each), then each renamed over the old: a reader sees the old file
+ * or the new one, never half, and a crash leaves no empty one.
+ */
+static int
+commit_files(struct pub *p)
+{
+	int dfd = open(p->c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (p->nstaged > 0 && (dfd == -1 || syncfs(dfd) == -1)) {
+		/* no syncfs here: each file on its own */
+		for (size_t i = 0; i < p->nstaged; i++) {
+			int fd = open(p->staged[i].tmp, O_RDONLY | O_CLOEXEC);
+
+			if (fd == -1 || fsync(fd) == -1) {
+				pub_fail(p, "cannot sync '%s': %s", p->staged[i].tmp, strerror(errno));
+				if (fd != -1)
+					close(fd);
+				if (dfd != -1)
+					close(dfd);
+				return -1;
+			}
+			close(fd);
+		}
+	}
+	if (dfd != -1)
+		close(dfd);
+	for (size_t i = 0; i < p->nstaged; i++) {
+		struct staged *f = &p->staged[i];
+
+		if (rename(f->tmp, f->path) == -1)
+			return pub_fail(p, "cannot rename '%s' to '%s': %s", f->tmp, f->path,
+			    strerror(errno));
+		free(f->tmp);
+		f->tmp = NULL;
+		if (store_file_hash_set(p->s, f->rel, f->hash) == -1)
+			return store_failed(p);
+		p->stats->written++;
+	}
+	return 0;
+}
+
+static void
+staged_release(struct pub *p)
+{
+	for (size_t i = 0; i < p->nstaged; i++) {
+		if (p->staged[i].tmp != NULL) {
+			unlink(p->staged[i].tmp);	/* not published after all */
+			free(p->staged[i].tmp);
+		}
+		free(p->staged[i].path);
+		free(p->staged[i].rel);
+	}
+	free(p->staged);
 }
 
 /* ---- feed documents ---- */
@@ -971,9 +1097,10 @@ write_opml(struct pub *p)
 /* ---- the whole ---- */
 
 int
-publish_run(struct store *s, struct tagger *t, const struct conf *c,
+publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struct conf *c,
     struct publish_stats *stats, char **err)
 {
+	struct publisher *own = pb == NULL ? publisher_new() : NULL;
 	struct pub p;
 	int64_t *ids = NULL;
 	size_t n = 0;
@@ -987,6 +1114,8 @@ publish_run(struct store *s, struct tagger *t, const struct conf *c,
 	p.t = t;
 	p.c = c;
 	p.stats = stats;
+	p.pb = pb != NULL ? pb : own;
+	p.pb->run++;
 	*err = NULL;
 	if (store_begin(s) == -1 || load_authority(&p) == -1 || list_feeds(&p) == -1) {
 		if (p.err == NULL)
@@ -1012,6 +1141,17 @@ publish_run(struct store *s, struct tagger *t, const struct conf *c,
 		goto out;
 	}
 	stats->releases = n;
+	/* what changed is rendered again; after a full publish, everything */
+	if (full)
+		cache_filter(p.pb, NULL, 0, DROP_ALL);
+	else if (n > 0) {
+		int64_t *sorted = xmalloc(n * sizeof(*sorted));
+
+		memcpy(sorted, ids, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), int64_cmp);
+		cache_filter(p.pb, sorted, n, DROP_LISTED);
+		free(sorted);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (place_release(&p, ids[i]) == -1)
 			goto out;
@@ -1050,7 +1190,7 @@ publish_run(struct store *s, struct tagger *t, const struct conf *c,
 		free(rel);
 		free(path);
 	}
-	if (write_index(&p) == -1 || write_opml(&p) == -1)
+	if (write_index(&p) == -1 || write_opml(&p) == -1 || commit_files(&p) == -1)
 		goto out;
 	if (store_meta_set(s, "layout", layout) == -1 || store_publish_done(s) == -1) {
 		store_failed(&p);
@@ -1074,9 +1214,13 @@ out:
 		free(p.feeds[i].dirty);
 	}
 	free(p.feeds);
-	for (size_t i = 0; i < p.cache_size; i++)
-		free(p.cache[i].xml);
-	free(p.cache);
+	staged_release(&p);
+	/* bounded: what this publish used (a full one used everything) */
+	if (p.pb->cache_n > PUBLISH_CACHE_ENTRIES)
+		cache_filter(p.pb, NULL, 0, DROP_UNUSED);
+	if (p.pb->cache_n > PUBLISH_CACHE_ENTRIES)
+		cache_filter(p.pb, NULL, 0, DROP_ALL);
+	publisher_free(own);
 	free(p.authority);
 	return status;
 }

@@ -15,7 +15,8 @@
  * host and the date of the first publish, kept in the store) and the
  * release's uid, so it never changes. Output depends on the stored state
  * only (no clock): the same state gives byte-identical files. A file is
- * written (temporary file, fsync, rename) only when its content changed;
+ * written (temporary files, then one syncfs for all, then renames) only
+ * when its content changed;
  * a publish after a few new releases rewrites only the feeds and archive
  * pages they touch.
  */
@@ -25,6 +26,7 @@
 #include <stddef.h>
 
 struct conf;
+struct publisher;
 struct store;
 struct tagger;
 
@@ -42,7 +44,14 @@ struct publish_stats {
  * fields or the sources). Runs in the store's open transaction (store_begin
  * is called). 0, or -1 with *err (malloc'd) naming the file or the store.
  */
-int publish_run(struct store *s, struct tagger *t, const struct conf *c,
-    struct publish_stats *stats, char **err);
+int publish_run(struct publisher *pb, struct store *s, struct tagger *t,
+    const struct conf *c, struct publish_stats *stats, char **err);
+
+/* What publishing keeps from one run to the next (the daemon has one):
+ * entries already rendered, so a few new releases do not render every
+ * entry of every document they touch again. pb may be NULL in
+ * publish_run: nothing is kept. */
+struct publisher *publisher_new(void);
+void publisher_free(struct publisher *pb);
 
 #endif

@@ -292,4 +292,43 @@ try:
 finally:
     ctl.stop()
 
+# killed between composing and the server taking it: sent once after
+# the restart (the server never took the first try)
+class SlowInbox(Inbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+        await asyncio.sleep(5)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+entries.append(("Election code amended after review", "e9", "", "The code changed."))
+write_feed2(entries)
+slow = SlowInbox()
+ctl = Controller(slow, hostname="127.0.0.1", port=port3)
+ctl.start()
+try:
+    d = Daemon(conf2, env_extra={"FEEDMILL_TIME_OFFSET": str(offset + 9 * 86400 + 3600)})
+    t.ok(d.wait_for("event=digest-composed", timeout=30), "a run is composed", d.log())
+    time.sleep(1)
+    d.stop(signal.SIGKILL)
+finally:
+    ctl.stop()
+box3 = Inbox()
+ctl = Controller(box3, hostname="127.0.0.1", port=port3)
+ctl.start()
+try:
+    d = Daemon(conf2, env_extra={"FEEDMILL_TIME_OFFSET": str(offset + 9 * 86400 + 3700)})
+    got = d.wait_for("event=digest-sent", timeout=40)
+    time.sleep(2)
+    t.ok(got and len(slow.messages) == 0 and len(box3.messages) == 1,
+         "killed while sending, the run goes out once after the restart",
+         (len(slow.messages), len(box3.messages), d.log()))
+    body = email.message_from_bytes(box3.messages[0][2], policy=email.policy.default) \
+        .get_body(("plain",)).get_content() if box3.messages else ""
+    t.ok("Election code amended" in body, "with the release it was composed with", body)
+    d.stop()
+finally:
+    ctl.stop()
+
 t.done()
