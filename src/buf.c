@@ -77,7 +77,9 @@ buf_release(struct buf *b)
 char *
 buf_detach(struct buf *b)
 {
-	char *s = b->data ? b->data : xstrdup("");
+	/* what is kept is kept at its size, not the buffer's doubled room */
+	char *s = b->data ? (b->cap > b->len + 1 + 64 ? xrealloc(b->data, b->len + 1) : b->data) :
+	    xstrdup("");
 
 	b->data = NULL;
 	b->len = 0;

@@ -292,21 +292,28 @@ text_part(struct compose *k, const char *heading, struct buf *b)
 static void
 html_text(struct buf *b, const char *s)
 {
-	/* escaped, and without control characters */
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p != '\0'; p++) {
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
+
+	/* escaped, and without control characters; plain runs in one go */
+	for (; *p != '\0'; p++) {
+		const char *rep;
+
 		switch (*p) {
-		case '&': buf_addstr(b, "&amp;"); break;
-		case '<': buf_addstr(b, "&lt;"); break;
-		case '>': buf_addstr(b, "&gt;"); break;
-		case '"': buf_addstr(b, "&quot;"); break;
-		case '\'': buf_addstr(b, "&#39;"); break;
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
 		default:
-			if (*p < 0x20 && *p != '\n' && *p != '\t')
-				buf_addc(b, ' ');
-			else
-				buf_addc(b, (char)*p);
+			rep = *p < 0x20 && *p != '\n' && *p != '\t' ? " " : NULL;
 		}
+		if (rep == NULL)
+			continue;
+		buf_add(b, run, (size_t)(p - run));
+		buf_addstr(b, rep);
+		run = p + 1;
 	}
+	buf_add(b, run, (size_t)(p - run));
 }
 
 static void
@@ -402,7 +409,7 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 	size_t ncand = 0, more = 0;
 	char date[11], mdate[64], *subject, *heading, *domain, *to;
 	struct buf msg, text, html;
-	int status = -1;
+	int status = -1, began = 0;
 
 	memset(&k, 0, sizeof(k));
 	memset(run, 0, sizeof(*run));
@@ -413,6 +420,12 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 	k.t = t;
 	k.c = c;
 	k.d = d;
+	/* one read transaction for the thousands of reads below */
+	if (!store_in_transaction(s)) {
+		if (store_begin(s) == -1)
+			goto store_failed;
+		began = 1;
+	}
 	if (store_digest_first_start(s, d->name, &first) == -1 ||
 	    store_digest_last_end(s, d->name, &since) == -1)
 		goto store_failed;
@@ -511,6 +524,8 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 store_failed:
 	*err = xstrdup(store_error(s));
 out:
+	if (began && store_commit(s) == -1 && status == 0)
+		status = -1;	/* a read transaction: nothing to lose */
 	for (size_t i = 0; i < k.n; i++) {
 		free(k.items[i].title);
 		free(k.items[i].link);

@@ -88,14 +88,20 @@ void
 mail_qp(struct buf *b, const char *text)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t col = 0;
+	char out[4096];		/* buffered: one buf_add a chunk, not a byte */
+	size_t col = 0, o = 0;
 
 	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
 		char enc[4];
 		size_t n;
 
+		if (o + 8 > sizeof(out)) {
+			buf_add(b, out, o);
+			o = 0;
+		}
 		if (*p == '\n') {
-			buf_addstr(b, "\r\n");
+			out[o++] = '\r';
+			out[o++] = '\n';
 			col = 0;
 			continue;
 		}
@@ -126,12 +132,16 @@ mail_qp(struct buf *b, const char *text)
 			n = 3;
 		}
 		if (col + n > 75) {
-			buf_addstr(b, "=\r\n");	/* soft line break */
+			out[o++] = '=';		/* soft line break */
+			out[o++] = '\r';
+			out[o++] = '\n';
 			col = 0;
 		}
-		buf_add(b, enc, n);
+		memcpy(out + o, enc, n);
+		o += n;
 		col += n;
 	}
+	buf_add(b, out, o);
 }
 
 void

@@ -871,6 +871,11 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	buf_add(&b, buf_str(&entries), entries.len);
 	buf_addstr(&b, "</feed>\n");
 	buf_release(&entries);
+	/* a full publish must not hold every release rendered at once: past
+	 * the bound, entries are rendered again when needed (the sorted
+	 * copies above point into the cache only until here) */
+	if (p->pb->cache_n > PUBLISH_CACHE_ENTRIES)
+		cache_filter(p->pb, NULL, 0, DROP_ALL);
 	status = write_file(p, rel, &b);
 	buf_release(&b);
 out:

@@ -143,6 +143,8 @@ static const char *const migrations[] = {
 	"  run INTEGER NOT NULL REFERENCES digest_run(id) ON DELETE CASCADE,"
 	"  PRIMARY KEY (digest, release)"
 	") WITHOUT ROWID;",
+	/* 7: a digest's window is found by when releases were first stored */
+	"CREATE INDEX release_by_first_seen ON release(first_seen);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
