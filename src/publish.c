@@ -23,72 +23,18 @@
 #include "conf.h"
 #include "date.h"
 #include "publish.h"
+#include "publish_int.h"
 #include "store.h"
 #include "tag.h"
 #include "xmalloc.h"
 
-#define INDEX_PER_FIELD		10	/* releases listed under each field */
 /* Rendered entries kept between publishes: the current documents of a
  * few hundred feeds; some 5 KB each. */
 #define PUBLISH_CACHE_ENTRIES	40000
-#define INDEX_LATEST		20	/* in the "latest" list at the top */
 #define ATOM_NS			"http://www.w3.org/2005/Atom"
 #define HISTORY_NS		"http://purl.org/syndication/history/1.0"
 
-/* A published feed: "all", "fields/<slug>" or "sources/<name>". */
-struct feed {
-	char	*key;
-	char	*title;
-	int64_t	*dirty;		/* seqs of changed releases (unsorted) */
-	size_t	 ndirty;
-	int	 touched;
-};
-
-/* Rendered <entry> elements, by release id, for the length of a publish. */
-struct cached_entry {
-	int64_t	 id;
-	char	*xml;
-	int64_t	 updated;
-	int64_t	 published;
-	unsigned used;		/* the publish that last used it */
-};
-
-/* Entries rendered by earlier publishes, kept for the next ones (a few
- * new releases rewrite whole documents of old ones). */
-struct publisher {
-	struct cached_entry	*cache;		/* open addressing */
-	size_t			 cache_size;
-	size_t			 cache_n;
-	unsigned		 run;
-};
-
-/* A file written but not yet renamed into place: all are synced at once. */
-struct staged {
-	char		*tmp;
-	char		*path;
-	char		*rel;
-	unsigned char	 hash[STORE_HASH_BYTES];
-};
-
-struct pub {
-	struct store		*s;
-	struct tagger		*t;
-	const struct conf	*c;
-	struct publish_stats	*stats;
-	char			*authority;	/* "host,YYYY-MM-DD" */
-	int64_t			 epoch;		/* that date, for empty feeds */
-	struct feed		*feeds;
-	size_t			 nfeeds;
-	struct publisher	*pb;
-	struct staged		*staged;
-	size_t			 nstaged;
-	char			*err;
-};
-
-static int pub_fail(struct pub *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
+int
 pub_fail(struct pub *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -102,8 +48,8 @@ pub_fail(struct pub *p, const char *fmt, ...)
 	return -1;
 }
 
-static int
-store_failed(struct pub *p)
+int
+pub_store_failed(struct pub *p)
 {
 	return pub_fail(p, "%s", store_error(p->s));
 }
@@ -115,8 +61,8 @@ store_failed(struct pub *p)
  * dropped, and with fold, line breaks and tabs made spaces (a title is one
  * line, whatever the feed did).
  */
-static void
-add_text(struct buf *b, const char *s, int fold)
+void
+pub_add_text(struct buf *b, const char *s, int fold)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");
 	size_t start = 0, i;
@@ -160,7 +106,7 @@ add_element(struct buf *b, const char *indent, const char *name, const char *tex
 	buf_addc(b, '<');
 	buf_addstr(b, name);
 	buf_addc(b, '>');
-	add_text(b, text, 1);
+	pub_add_text(b, text, 1);
 	buf_addstr(b, "</");
 	buf_addstr(b, name);
 	buf_addstr(b, ">\n");
@@ -187,7 +133,7 @@ add_link(struct buf *b, const char *indent, const char *rel, const char *type,
 		buf_addstr(b, type);
 	}
 	buf_addstr(b, "\" href=\"");
-	add_text(b, href, 1);
+	pub_add_text(b, href, 1);
 	buf_addstr(b, "\"/>\n");
 }
 
@@ -199,8 +145,8 @@ web_url(const char *l)
 
 /* A release's link, if it is one a reader may follow: http or https only
  * (the parser keeps what the feed said; javascript: and data: stop here). */
-static const char *
-safe_link(const struct store_release *r)
+const char *
+pub_safe_link(const struct store_release *r)
 {
 	const char *l = r->canonical_link ? r->canonical_link : r->link;
 
@@ -235,7 +181,7 @@ load_authority(struct pub *p)
 	int r;
 
 	if ((r = store_meta_get(p->s, "authority", &v)) == -1)
-		return store_failed(p);
+		return pub_store_failed(p);
 	if (r == 0) {
 		u = curl_url();
 		if (u == NULL || curl_url_set(u, CURLUPART_URL, p->c->base_url, 0) != CURLUE_OK ||
@@ -251,7 +197,7 @@ load_authority(struct pub *p)
 		curl_free(host);
 		if (store_meta_set(p->s, "authority", v) == -1) {
 			free(v);
-			return store_failed(p);
+			return pub_store_failed(p);
 		}
 	}
 	p->authority = v;
@@ -368,7 +314,7 @@ place_release(struct pub *p, int64_t id)
 	if (store_release_fields(p->s, id, &fields, &nfields) == -1 ||
 	    store_release_sources(p->s, id, &sources, &nsources) == -1 ||
 	    store_release_feeds(p->s, id, &had, &hadseq, &nhad) == -1) {
-		store_failed(p);
+		pub_store_failed(p);
 		goto out;
 	}
 	want = xcalloc(1 + nfields + nsources, sizeof(*want));
@@ -385,7 +331,7 @@ place_release(struct pub *p, int64_t id)
 		if (kept)
 			continue;
 		if (store_feed_drop(p->s, had[i], id) == -1) {
-			store_failed(p);
+			pub_store_failed(p);
 			goto out;
 		}
 		if (feed_find(p, had[i]) != NULL)
@@ -397,7 +343,7 @@ place_release(struct pub *p, int64_t id)
 		if (f == NULL)
 			continue;	/* a field or source no longer configured */
 		if (store_feed_add(p->s, want[i], id, &seq) == -1) {
-			store_failed(p);
+			pub_store_failed(p);
 			goto out;
 		}
 		note_dirty(f, seq);
@@ -545,7 +491,7 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 	    store_release_sources(p->s, id, &sources, &nsources) == -1) {
 		store_release_clear(&r);
 		store_fields_free(fields, nfields);
-		return store_failed(p);
+		return pub_store_failed(p);
 	}
 	buf_init(&b, (size_t)-1);
 	buf_addstr(&b, "  <entry>\n");
@@ -553,8 +499,8 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 	add_element(&b, "    ", "id", tagid);
 	free(tagid);
 	add_element(&b, "    ", "title", r.title);
-	if (safe_link(&r) != NULL)
-		add_link(&b, "    ", "alternate", "text/html", safe_link(&r));
+	if (pub_safe_link(&r) != NULL)
+		add_link(&b, "    ", "alternate", "text/html", pub_safe_link(&r));
 	add_date(&b, "    ", "published", r.published);
 	add_date(&b, "    ", "updated", r.updated > r.published ? r.updated : r.published);
 	if (r.author != NULL && r.author[0] != '\0') {
@@ -580,7 +526,7 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 		buf_addstr(&html, ".</p>");
 	}
 	buf_addstr(&b, "    <content type=\"html\">");
-	add_text(&b, buf_str(&html), 0);
+	pub_add_text(&b, buf_str(&html), 0);
 	buf_addstr(&b, "</content>\n");
 	buf_release(&html);
 	/* categories in taxonomy order */
@@ -591,11 +537,11 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 			if (strcmp(fields[j].slug, f->slug) != 0)
 				continue;
 			buf_addstr(&b, "    <category term=\"");
-			add_text(&b, f->slug, 1);
+			pub_add_text(&b, f->slug, 1);
 			buf_addstr(&b, "\" label=\"");
-			add_text(&b, f->name, 1);
+			pub_add_text(&b, f->name, 1);
 			buf_addstr(&b, "\" scheme=\"");
-			add_text(&b, p->c->base_url, 1);
+			pub_add_text(&b, p->c->base_url, 1);
 			buf_addstr(&b, "fields/\"/>\n");
 		}
 	}
@@ -626,148 +572,16 @@ entry(struct pub *p, int64_t id)
 	return ce;
 }
 
-/* ---- files ---- */
-
-static int
-mkdirs(struct pub *p, const char *path)
-{
-	char *dir = xstrdup(path);
-
-	for (char *s = dir + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			pub_fail(p, "cannot create '%s': %s", dir, strerror(errno));
-			free(dir);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(dir);
-	return 0;
-}
-
-/* Write rel (under output_dir) if its content changed: temporary file,
- * fsync, rename, so a reader never sees half a feed. */
-static int
-write_file(struct pub *p, const char *rel, const struct buf *content)
-{
-	unsigned char hash[STORE_HASH_BYTES], old[STORE_HASH_BYTES];
-	char *path = xasprintf("%s/%s", p->c->output_dir, rel), *tmp;
-	struct stat st;
-	int fd, r;
-
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)buf_str(content),
-	    content->len, NULL, 0);
-	if ((r = store_file_hash(p->s, rel, old)) == -1) {
-		free(path);
-		return store_failed(p);
-	}
-	if (r == 1 && memcmp(hash, old, sizeof(hash)) == 0 && stat(path, &st) == 0 &&
-	    (size_t)st.st_size == content->len) {
-		p->stats->unchanged++;
-		free(path);
-		return 0;
-	}
-	if (mkdirs(p, path) == -1) {
-		free(path);
-		return -1;
-	}
-	tmp = xasprintf("%s.tmp-XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		pub_fail(p, "cannot write '%s': %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (fchmod(fd, 0644) == -1 ||
-	    (content->len > 0 && write(fd, buf_str(content), content->len) != (ssize_t)content->len)) {
-		pub_fail(p, "cannot write '%s': %s", tmp, errno ? strerror(errno) : "short write");
-		close(fd);
-		unlink(tmp);
-		goto fail;
-	}
-	close(fd);
-	/* synced and renamed into place with the others (commit_files) */
-	p->staged = xrealloc(p->staged, (p->nstaged + 1) * sizeof(*p->staged));
-	p->staged[p->nstaged].tmp = tmp;
-	p->staged[p->nstaged].path = path;
-	p->staged[p->nstaged].rel = xstrdup(rel);
-	memcpy(p->staged[p->nstaged].hash, hash, sizeof(hash));
-	p->nstaged++;
-	return 0;
-fail:
-	free(tmp);
-	free(path);
-	return -1;
-}
-
-/*
- * Every staged file to disk in one go (syncfs: one flush for all, not one
- * fsync each), then each renamed over the old: a reader sees the old file
- * or the new one, never half, and a crash leaves no empty one.
- */
-static int
-commit_files(struct pub *p)
-{
-	int dfd = open(p->c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (p->nstaged > 0 && (dfd == -1 || syncfs(dfd) == -1)) {
-		/* no syncfs here: each file on its own */
-		for (size_t i = 0; i < p->nstaged; i++) {
-			int fd = open(p->staged[i].tmp, O_RDONLY | O_CLOEXEC);
-
-			if (fd == -1 || fsync(fd) == -1) {
-				pub_fail(p, "cannot sync '%s': %s", p->staged[i].tmp, strerror(errno));
-				if (fd != -1)
-					close(fd);
-				if (dfd != -1)
-					close(dfd);
-				return -1;
-			}
-			close(fd);
-		}
-	}
-	if (dfd != -1)
-		close(dfd);
-	for (size_t i = 0; i < p->nstaged; i++) {
-		struct staged *f = &p->staged[i];
-
-		if (rename(f->tmp, f->path) == -1)
-			return pub_fail(p, "cannot rename '%s' to '%s': %s", f->tmp, f->path,
-			    strerror(errno));
-		free(f->tmp);
-		f->tmp = NULL;
-		if (store_file_hash_set(p->s, f->rel, f->hash) == -1)
-			return store_failed(p);
-		p->stats->written++;
-	}
-	return 0;
-}
-
-static void
-staged_release(struct pub *p)
-{
-	for (size_t i = 0; i < p->nstaged; i++) {
-		if (p->staged[i].tmp != NULL) {
-			unlink(p->staged[i].tmp);	/* not published after all */
-			free(p->staged[i].tmp);
-		}
-		free(p->staged[i].path);
-		free(p->staged[i].rel);
-	}
-	free(p->staged);
-}
-
 /* ---- feed documents ---- */
 
-static char *
-url(const struct pub *p, const char *rel)
+char *
+pub_url(const struct pub *p, const char *rel)
 {
 	return xasprintf("%s%s", p->c->base_url, rel);
 }
 
-static char *
-page_path(const struct feed *f, int64_t page)
+char *
+pub_page_path(const struct feed *f, int64_t page)
 {
 	return page < 0 ? xasprintf("%s.atom", f->key) :
 	    xasprintf("archive/%s/%lld.atom", f->key, (long long)page);
@@ -799,11 +613,11 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	struct cached_entry **v = NULL;
 	size_t n = 0;
 	struct buf b, entries;
-	char *rel = page_path(f, page), *u, *tagid;
+	char *rel = pub_page_path(f, page), *u, *tagid;
 	int status = -1;
 
 	if (store_feed_range(p->s, f->key, lo < 0 ? 0 : lo, hi, &ids, NULL, &n) == -1) {
-		store_failed(p);
+		pub_store_failed(p);
 		goto out;
 	}
 	/* newest first by date; the same date, the later arrival first */
@@ -835,16 +649,16 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	free(tagid);
 	add_element(&b, "  ", "title", f->title);
 	add_date(&b, "  ", "updated", newest);
-	u = url(p, rel);
+	u = pub_url(p, rel);
 	add_link(&b, "  ", "self", "application/atom+xml", u);
 	free(u);
-	u = url(p, "index.html");
+	u = pub_url(p, "index.html");
 	add_link(&b, "  ", "alternate", "text/html", u);
 	free(u);
 	if (page >= 0) {
-		char *cur = page_path(f, -1);
+		char *cur = pub_page_path(f, -1);
 
-		u = url(p, cur);
+		u = pub_url(p, cur);
 		add_link(&b, "  ", "current", "application/atom+xml", u);
 		free(u);
 		free(cur);
@@ -852,9 +666,9 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	/* older: the page before this one, or for the current document the
 	 * newest complete page */
 	if ((page < 0 && complete > 0) || page > 0) {
-		char *prev = page_path(f, page < 0 ? complete - 1 : page - 1);
+		char *prev = pub_page_path(f, page < 0 ? complete - 1 : page - 1);
 
-		u = url(p, prev);
+		u = pub_url(p, prev);
 		add_link(&b, "  ", "prev-archive", "application/atom+xml", u);
 		free(u);
 		free(prev);
@@ -876,7 +690,7 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	 * copies above point into the cache only until here) */
 	if (p->pb->cache_n > PUBLISH_CACHE_ENTRIES)
 		cache_filter(p->pb, NULL, 0, DROP_ALL);
-	status = write_file(p, rel, &b);
+	status = pub_write_file(p, rel, &b);
 	buf_release(&b);
 out:
 	for (size_t i = 0; v != NULL && i < n; i++)
@@ -901,7 +715,7 @@ static int
 mend_pages(struct pub *p, const struct feed *f, int64_t complete, int64_t last)
 {
 	for (int64_t k = 0; k < complete; k++) {
-		char *rel = page_path(f, k), *path = xasprintf("%s/%s", p->c->output_dir, rel);
+		char *rel = pub_page_path(f, k), *path = xasprintf("%s/%s", p->c->output_dir, rel);
 		struct stat st;
 		int missing = stat(path, &st) == -1;
 
@@ -921,7 +735,7 @@ write_feed(struct pub *p, struct feed *f, int full)
 	int64_t last, complete, prev = -1;
 
 	if (store_feed_last(p->s, f->key, &last) == -1)
-		return store_failed(p);
+		return pub_store_failed(p);
 	complete = (last + 1) / per;
 	p->stats->feeds++;
 	if (write_document(p, f, -1, complete, last) == -1)
@@ -951,154 +765,6 @@ write_feed(struct pub *p, struct feed *f, int full)
 	return 0;
 }
 
-/* ---- index.html and feeds.opml ---- */
-
-static void
-html_text(struct buf *b, const char *s)
-{
-	add_text(b, s, 1);
-}
-
-static void
-index_release(struct pub *p, struct buf *b, int64_t id)
-{
-	struct store_release r;
-	char d[DATE_RFC3339_SIZE];
-
-	memset(&r, 0, sizeof(r));
-	if (store_release_get(p->s, id, &r) == -1)
-		return;
-	date_format_rfc3339(r.published, d);
-	d[10] = '\0';
-	buf_addstr(b, "<li><time datetime=\"");
-	buf_addstr(b, d);
-	buf_addstr(b, "\">");
-	buf_addstr(b, d);
-	buf_addstr(b, "</time> ");
-	if (safe_link(&r) != NULL) {
-		buf_addstr(b, "<a href=\"");
-		html_text(b, safe_link(&r));
-		buf_addstr(b, "\">");
-		html_text(b, r.title);
-		buf_addstr(b, "</a>");
-	} else
-		html_text(b, r.title);
-	buf_addstr(b, "</li>\n");
-	store_release_clear(&r);
-}
-
-static int
-write_index(struct pub *p)
-{
-	struct buf b;
-	int status;
-
-	buf_init(&b, (size_t)-1);
-	buf_addstr(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	    "<title>Releases by field of work</title>\n"
-	    "<meta name=\"generator\" content=\"feedmill " PACKAGE_VERSION "\">\n");
-	for (size_t i = 0; i < p->nfeeds; i++) {
-		char *rel = page_path(&p->feeds[i], -1);
-
-		if (strncmp(p->feeds[i].key, "sources/", 8) == 0) {
-			free(rel);
-			continue;
-		}
-		buf_addstr(&b, "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"");
-		html_text(&b, p->feeds[i].title);
-		buf_addstr(&b, "\" href=\"");
-		html_text(&b, rel);
-		buf_addstr(&b, "\">\n");
-		free(rel);
-	}
-	buf_addstr(&b, "<style>body{font-family:sans-serif;max-width:50em;margin:auto;"
-	    "padding:0 1em;line-height:1.4}h2{margin-top:1.5em}li{margin:.3em 0}"
-	    "time{color:#555;font-size:.9em}.sub{font-size:.9em}</style>\n"
-	    "</head>\n<body>\n<h1>Releases by field of work</h1>\n"
-	    "<p class=\"sub\">Subscribe: <a href=\"all.atom\">all releases (Atom)</a> · "
-	    "<a href=\"feeds.opml\">every feed (OPML)</a></p>\n");
-	for (size_t i = 0; i < p->nfeeds; i++) {
-		struct feed *f = &p->feeds[i];
-		int64_t last, *ids = NULL;
-		size_t n = 0;
-		int per = f == &p->feeds[0] ? INDEX_LATEST : INDEX_PER_FIELD;
-		char *rel;
-
-		if (strncmp(f->key, "sources/", 8) == 0)
-			continue;
-		if (store_feed_last(p->s, f->key, &last) == -1 ||
-		    store_feed_range(p->s, f->key, last + 1 - per, last + 1, &ids, NULL, &n) == -1) {
-			buf_release(&b);
-			return store_failed(p);
-		}
-		rel = page_path(f, -1);
-		buf_addstr(&b, "<section>\n<h2>");
-		html_text(&b, f == &p->feeds[0] ? "Latest releases" : f->title);
-		buf_addstr(&b, "</h2>\n<p class=\"sub\"><a href=\"");
-		html_text(&b, rel);
-		buf_addstr(&b, "\">Subscribe (Atom)</a></p>\n");
-		free(rel);
-		if (n == 0)
-			buf_addstr(&b, "<p>No releases yet.</p>\n");
-		else {
-			buf_addstr(&b, "<ul>\n");
-			for (size_t j = 0; j < n; j++)
-				index_release(p, &b, ids[j]);
-			buf_addstr(&b, "</ul>\n");
-		}
-		buf_addstr(&b, "</section>\n");
-		free(ids);
-	}
-	buf_addstr(&b, "<section>\n<h2>Sources</h2>\n<ul>\n");
-	for (size_t i = 0; i < p->nfeeds; i++) {
-		char *rel;
-
-		if (strncmp(p->feeds[i].key, "sources/", 8) != 0)
-			continue;
-		rel = page_path(&p->feeds[i], -1);
-		buf_addstr(&b, "<li><a href=\"");
-		html_text(&b, rel);
-		buf_addstr(&b, "\">");
-		html_text(&b, p->feeds[i].title);
-		buf_addstr(&b, "</a></li>\n");
-		free(rel);
-	}
-	buf_addstr(&b, "</ul>\n</section>\n<footer class=\"sub\">Published by feedmill "
-	    PACKAGE_VERSION ".</footer>\n</body>\n</html>\n");
-	status = write_file(p, "index.html", &b);
-	buf_release(&b);
-	return status;
-}
-
-static int
-write_opml(struct pub *p)
-{
-	struct buf b;
-	int status;
-
-	buf_init(&b, (size_t)-1);
-	buf_addstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n"
-	    "  <head>\n    <title>feedmill: every published feed</title>\n  </head>\n  <body>\n");
-	for (size_t i = 0; i < p->nfeeds; i++) {
-		char *rel = page_path(&p->feeds[i], -1), *u = url(p, rel);
-
-		buf_addstr(&b, "    <outline type=\"rss\" text=\"");
-		html_text(&b, p->feeds[i].title);
-		buf_addstr(&b, "\" title=\"");
-		html_text(&b, p->feeds[i].title);
-		buf_addstr(&b, "\" xmlUrl=\"");
-		html_text(&b, u);
-		buf_addstr(&b, "\"/>\n");
-		free(rel);
-		free(u);
-	}
-	buf_addstr(&b, "  </body>\n</opml>\n");
-	status = write_file(p, "feeds.opml", &b);
-	buf_release(&b);
-	return status;
-}
-
 /* ---- the whole ---- */
 
 int
@@ -1124,7 +790,7 @@ publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struc
 	*err = NULL;
 	if (store_begin(s) == -1 || load_authority(&p) == -1 || list_feeds(&p) == -1) {
 		if (p.err == NULL)
-			store_failed(&p);
+			pub_store_failed(&p);
 		goto out;
 	}
 	layout = layout_key(&p);
@@ -1133,7 +799,7 @@ publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struc
 		char *all = NULL;
 
 		if (r == -1 || (r = store_meta_get(s, "publish_all", &all)) == -1) {
-			store_failed(&p);
+			pub_store_failed(&p);
 			goto out;
 		}
 		full = r == 1;
@@ -1142,7 +808,7 @@ publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struc
 	stats->full = full;
 	if (store_publish_pending(s, full, &ids, &n) == -1 ||
 	    store_publish_dirty_feeds(s, &dirty, &ndirty) == -1) {
-		store_failed(&p);
+		pub_store_failed(&p);
 		goto out;
 	}
 	stats->releases = n;
@@ -1165,7 +831,7 @@ publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struc
 			feed_find(&p, dirty[i])->touched = 1;
 	for (size_t i = 0; i < p.nfeeds; i++) {
 		struct stat st;
-		char *rel = page_path(&p.feeds[i], -1), *path = xasprintf("%s/%s", c->output_dir, rel);
+		char *rel = pub_page_path(&p.feeds[i], -1), *path = xasprintf("%s/%s", c->output_dir, rel);
 
 		/* a feed not written yet (new, or deleted by hand) is written
 		 * whole, archives too */
@@ -1181,7 +847,7 @@ publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struc
 			int64_t last;
 
 			if (store_feed_last(s, p.feeds[i].key, &last) == -1) {
-				store_failed(&p);
+				pub_store_failed(&p);
 				free(rel);
 				free(path);
 				goto out;
@@ -1195,10 +861,10 @@ publish_run(struct publisher *pb, struct store *s, struct tagger *t, const struc
 		free(rel);
 		free(path);
 	}
-	if (write_index(&p) == -1 || write_opml(&p) == -1 || commit_files(&p) == -1)
+	if (pub_write_index(&p) == -1 || pub_write_opml(&p) == -1 || pub_commit_files(&p) == -1)
 		goto out;
 	if (store_meta_set(s, "layout", layout) == -1 || store_publish_done(s) == -1) {
-		store_failed(&p);
+		pub_store_failed(&p);
 		goto out;
 	}
 	status = 0;
@@ -1219,7 +885,7 @@ out:
 		free(p.feeds[i].dirty);
 	}
 	free(p.feeds);
-	staged_release(&p);
+	pub_staged_release(&p);
 	/* bounded: what this publish used (a full one used everything) */
 	if (p.pb->cache_n > PUBLISH_CACHE_ENTRIES)
 		cache_filter(p.pb, NULL, 0, DROP_UNUSED);

@@ -1,0 +1,154 @@
+/*
+ * publish_files: writing published files (publish_int.h): each to a
+ * temporary file beside its place, all synced at once, then renamed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "publish_int.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* ---- files ---- */
+
+static int
+mkdirs(struct pub *p, const char *path)
+{
+	char *dir = xstrdup(path);
+
+	for (char *s = dir + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			pub_fail(p, "cannot create '%s': %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+/* Write rel (under output_dir) if its content changed: temporary file,
+ * fsync, rename, so a reader never sees half a feed. */
+int
+pub_write_file(struct pub *p, const char *rel, const struct buf *content)
+{
+	unsigned char hash[STORE_HASH_BYTES], old[STORE_HASH_BYTES];
+	char *path = xasprintf("%s/%s", p->c->output_dir, rel), *tmp;
+	struct stat st;
+	int fd, r;
+
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)buf_str(content),
+	    content->len, NULL, 0);
+	if ((r = store_file_hash(p->s, rel, old)) == -1) {
+		free(path);
+		return pub_store_failed(p);
+	}
+	if (r == 1 && memcmp(hash, old, sizeof(hash)) == 0 && stat(path, &st) == 0 &&
+	    (size_t)st.st_size == content->len) {
+		p->stats->unchanged++;
+		free(path);
+		return 0;
+	}
+	if (mkdirs(p, path) == -1) {
+		free(path);
+		return -1;
+	}
+	tmp = xasprintf("%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		pub_fail(p, "cannot write '%s': %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (fchmod(fd, 0644) == -1 ||
+	    (content->len > 0 && write(fd, buf_str(content), content->len) != (ssize_t)content->len)) {
+		pub_fail(p, "cannot write '%s': %s", tmp, errno ? strerror(errno) : "short write");
+		close(fd);
+		unlink(tmp);
+		goto fail;
+	}
+	close(fd);
+	/* synced and renamed into place with the others (commit_files) */
+	p->staged = xrealloc(p->staged, (p->nstaged + 1) * sizeof(*p->staged));
+	p->staged[p->nstaged].tmp = tmp;
+	p->staged[p->nstaged].path = path;
+	p->staged[p->nstaged].rel = xstrdup(rel);
+	memcpy(p->staged[p->nstaged].hash, hash, sizeof(hash));
+	p->nstaged++;
+	return 0;
+fail:
+	free(tmp);
+	free(path);
+	return -1;
+}
+
+/*
+ * Every staged file to disk in one go (syncfs: one flush for all, not one
+ * fsync each), then each renamed over the old: a reader sees the old file
+ * or the new one, never half, and a crash leaves no empty one.
+ */
+int
+pub_commit_files(struct pub *p)
+{
+	int dfd = open(p->c->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (p->nstaged > 0 && (dfd == -1 || syncfs(dfd) == -1)) {
+		/* no syncfs here: each file on its own */
+		for (size_t i = 0; i < p->nstaged; i++) {
+			int fd = open(p->staged[i].tmp, O_RDONLY | O_CLOEXEC);
+
+			if (fd == -1 || fsync(fd) == -1) {
+				pub_fail(p, "cannot sync '%s': %s", p->staged[i].tmp, strerror(errno));
+				if (fd != -1)
+					close(fd);
+				if (dfd != -1)
+					close(dfd);
+				return -1;
+			}
+			close(fd);
+		}
+	}
+	if (dfd != -1)
+		close(dfd);
+	for (size_t i = 0; i < p->nstaged; i++) {
+		struct staged *f = &p->staged[i];
+
+		if (rename(f->tmp, f->path) == -1)
+			return pub_fail(p, "cannot rename '%s' to '%s': %s", f->tmp, f->path,
+			    strerror(errno));
+		free(f->tmp);
+		f->tmp = NULL;
+		if (store_file_hash_set(p->s, f->rel, f->hash) == -1)
+			return pub_store_failed(p);
+		p->stats->written++;
+	}
+	return 0;
+}
+
+void
+pub_staged_release(struct pub *p)
+{
+	for (size_t i = 0; i < p->nstaged; i++) {
+		if (p->staged[i].tmp != NULL) {
+			unlink(p->staged[i].tmp);	/* not published after all */
+			free(p->staged[i].tmp);
+		}
+		free(p->staged[i].path);
+		free(p->staged[i].rel);
+	}
+	free(p->staged);
+}
+
