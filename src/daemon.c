@@ -9,12 +9,10 @@
 #include <unistd.h>
 
 #include <ev.h>
-#include <jansson.h>
 
 #include "conf.h"
 #include "daemon.h"
 #include "daemon_int.h"
-#include "date.h"
 #include "dedup.h"
 #include "fetch.h"
 #include "httpd.h"
@@ -35,41 +33,11 @@
 
 /* How often releases past keep_days are pruned. */
 #define PRUNE_EVERY		(6 * 60 * 60)
-/* Publishing waits this long after a change, so that a burst of polls
- * finishing together is published once. */
-#define PUBLISH_DELAY		1.0
-
-/* Digests start once the first round of polls is in (so a catch-up
- * digest carries what the sources have now), or after this long. */
-#define DIGEST_START_WAIT	60.0
-
 /* A tombstone no source has listed for this long goes too. */
 #define TOMBSTONE_KEEP		(30 * 24 * 60 * 60)
 
 struct daemon;
 
-/* A configured source at run time. */
-struct source {
-	struct daemon		*d;
-	char			*name;
-	char			*configured_url;
-	int64_t			 interval;
-	struct conf_list	 fields;	/* imposed on what it delivers */
-	struct store_source	 st;	/* mirror of its row */
-	struct sched_item	 item;
-	ev_timer		 timer;
-	struct fetch		*fetch;
-	struct parse		*parse;
-	char			 body_error[256];
-	struct dedup_counts	 counts;	/* of the poll running */
-	double			 ingest_seconds;	/* spent on this poll's entries */
-	/* set by a reload while a transfer runs; applied when it ends */
-	int			 removed;
-	int			 initial;	/* overdue at start: digests wait */
-	char			*pending_url;
-	int64_t			 pending_interval;
-	LIST_ENTRY(source)	 orphan_link;	/* while removed and running */
-};
 
 
 static void source_schedule(struct source *src, int64_t delay);
@@ -362,72 +330,6 @@ on_entry(const struct feed_entry *e, void *arg)
 		store_failed(d);
 }
 
-/* Write the published files for what changed, and commit. */
-static void
-publish(struct daemon *d)
-{
-	struct publish_stats st;
-	double start = ev_time();
-	char *err;
-
-	ev_timer_stop(d->loop, &d->publish);
-	if (d->publisher == NULL)
-		d->publisher = publisher_new();
-	if (publish_run(d->publisher, d->store, d->tagger, &d->conf, &st, &err) == -1) {
-		char v[LOG_VALUE_MAX];
-
-		log_warnx("event=publish-failed error=%s", log_value(v, sizeof(v), err));
-		free(err);
-		/* what was not published stays noted; the next change retries */
-		if (store_commit(d->store) == -1)
-			store_failed(d);
-		return;
-	}
-	if (store_commit(d->store) == -1) {
-		store_failed(d);
-		return;
-	}
-	log_info("event=published releases=%zu feeds=%zu written=%zu unchanged=%zu%s ms=%lld",
-	    st.releases, st.feeds, st.written, st.unchanged, st.full ? " full=yes" : "",
-	    (long long)((ev_time() - start) * 1000));
-}
-
-static void
-publish_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	publish(w->data);
-}
-
-static void
-start_digests(struct daemon *d)
-{
-	ev_timer_stop(d->loop, &d->digest_start);
-	if (d->once || d->digests_started || d->stopping)
-		return;
-	d->digests_started = 1;
-	daemon_digests_sync(d);
-}
-
-static void
-digest_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	start_digests(w->data);
-}
-
-/* Publish soon (once for a burst of changes). */
-static void
-publish_soon(struct daemon *d)
-{
-	if (d->once || ev_is_active(&d->publish))
-		return;
-	ev_timer_set(&d->publish, PUBLISH_DELAY, 0.);
-	ev_timer_start(d->loop, &d->publish);
-}
-
 static void
 prune(struct daemon *d)
 {
@@ -448,7 +350,7 @@ prune(struct daemon *d)
 		if (store_publish_all_later(d->store) == -1)
 			store_failed(d);
 		else if (d->loop != NULL)
-			publish_soon(d);
+			daemon_publish_soon(d);
 	}
 }
 
@@ -644,12 +546,12 @@ poll_finished(struct source *src, const struct fetch_result *r)
 
 	if (src->counts.n[DEDUP_NEW] + src->counts.n[DEDUP_UPDATED] +
 	    src->counts.n[DEDUP_DUPLICATE] > 0)
-		publish_soon(d);
+		daemon_publish_soon(d);
 	/* the sources overdue at start are in: digests may go */
 	if (src->initial) {
 		src->initial = 0;
 		if (--d->initial_polls == 0)
-			start_digests(d);
+			daemon_digests_start(d);
 	}
 	if (src->removed) {
 		LIST_REMOVE(src, orphan_link);
@@ -864,54 +766,12 @@ reload(struct daemon *d)
 	}
 	log_info("event=reload result=ok sources=%zu added=%zu changed=%zu removed=%zu",
 	    d->nsources, added, changed, removed);
-	publish_soon(d);	/* fields, sources or base_url may have changed */
+	daemon_publish_soon(d);	/* fields, sources or base_url may have changed */
 	if (!d->once && d->digests_started)
 		daemon_digests_sync(d);
 	else if (!d->once && d->conf.ndigests > 0 && !ev_is_active(&d->digest_start))
 		ev_timer_start(d->loop, &d->digest_start);
 	dispatch(d);
-}
-
-/* ---- /healthz ---- */
-
-/* Healthy while some source succeeded within three intervals (or the
- * daemon is younger than that): a source down is news, all down is not. */
-static char *
-health(void *arg, int *ok)
-{
-	struct daemon *d = arg;
-	int64_t t = now(d), last = 0, stale = 3 * d->conf.interval;
-	size_t failing = 0, retired = 0;
-	char when[DATE_RFC3339_SIZE];
-	json_t *o;
-	char *text;
-
-	if (stale < 15 * 60)
-		stale = 15 * 60;
-	for (size_t i = 0; i < d->nsources; i++) {
-		const struct store_source *st = &d->sources[i]->st;
-
-		if (st->last_success > last)
-			last = st->last_success;
-		failing += st->failures > 0;
-		retired += st->retired != 0;
-	}
-	*ok = d->nsources == 0 || t - (last > d->started ? last : d->started) <= stale;
-	o = json_object();
-	json_object_set_new(o, "status", json_string(*ok ? "ok" : "stale"));
-	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
-	json_object_set_new(o, "sources", json_integer((json_int_t)d->nsources));
-	json_object_set_new(o, "failing", json_integer((json_int_t)failing));
-	json_object_set_new(o, "retired", json_integer((json_int_t)retired));
-	json_object_set_new(o, "releases", json_integer((json_int_t)store_release_count(d->store)));
-	if (last > 0) {
-		date_format_rfc3339(last, when);
-		json_object_set_new(o, "last_success", json_string(when));
-	} else
-		json_object_set_new(o, "last_success", json_null());
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return text ? text : xstrdup("{}");
 }
 
 /* ---- signals ---- */
@@ -1053,9 +913,9 @@ daemon_run(const struct daemon_options *o)
 	signal_watch(d, &d->sigusr1, SIGUSR1);
 	ev_timer_init(&d->prune, prune_cb, PRUNE_EVERY, PRUNE_EVERY);
 	d->prune.data = d;
-	ev_timer_init(&d->publish, publish_cb, PUBLISH_DELAY, 0.);
+	ev_timer_init(&d->publish, daemon_publish_cb, PUBLISH_DELAY, 0.);
 	d->publish.data = d;
-	ev_timer_init(&d->digest_start, digest_start_cb, DIGEST_START_WAIT, 0.);
+	ev_timer_init(&d->digest_start, daemon_digests_start_cb, DIGEST_START_WAIT, 0.);
 	d->digest_start.data = d;
 	prune(d);
 	if (!d->once)
@@ -1073,7 +933,7 @@ daemon_run(const struct daemon_options *o)
 			char *herr;
 
 			d->httpd = httpd_start(d->loop, d->conf.listen, d->conf.output_dir,
-			    health, d, &herr);
+			    daemon_health, d, &herr);
 			if (d->httpd == NULL) {
 				char v[LOG_VALUE_MAX];
 
@@ -1089,7 +949,7 @@ daemon_run(const struct daemon_options *o)
 		/* files missing or out of date from an earlier run are mended
 		 * at once; --once publishes when its polls are done */
 		if (!d->once) {
-			publish_soon(d);
+			daemon_publish_soon(d);
 			if (d->conf.ndigests > 0)
 				ev_timer_start(d->loop, &d->digest_start);
 			/* digests wait for the sources overdue now */
@@ -1103,15 +963,15 @@ daemon_run(const struct daemon_options *o)
 				}
 			}
 			if (d->initial_polls == 0)
-				start_digests(d);
+				daemon_digests_start(d);
 		}
 		if (!d->once || d->sched.active > 0 || d->sched.waiting > 0)
 			ev_run(d->loop, 0);
 		if (d->once && !d->stopping) {
-			publish(d);
+			daemon_publish(d);
 			log_info("event=done sources=%zu", d->nsources);
 		} else if (ev_is_active(&d->publish))
-			publish(d);	/* a change not yet published */
+			daemon_publish(d);	/* a change not yet published */
 	}
 
 	if (!d->stopping) {

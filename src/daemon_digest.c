@@ -288,6 +288,24 @@ daemon_digests_sync(struct daemon *d)
 }
 
 void
+daemon_digests_start(struct daemon *d)
+{
+	ev_timer_stop(d->loop, &d->digest_start);
+	if (d->once || d->digests_started || d->stopping)
+		return;
+	d->digests_started = 1;
+	daemon_digests_sync(d);
+}
+
+void
+daemon_digests_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	daemon_digests_start(w->data);
+}
+
+void
 daemon_digests_stop(struct daemon *d)
 {
 	for (size_t i = 0; i < d->ndigests; i++)

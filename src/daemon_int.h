@@ -12,10 +12,13 @@
 #include <ev.h>
 
 #include "conf.h"
+#include "dedup.h"
 #include "sched.h"
+#include "store.h"
 
-struct source;
 struct store;
+struct fetch;
+struct parse;
 struct tagger;
 struct fetcher;
 struct httpd;
@@ -52,6 +55,36 @@ struct daemon {
 	uint64_t		 rng;
 };
 
+/* Publishing waits this long after a change, so that a burst of polls
+ * finishing together is published once. */
+#define PUBLISH_DELAY		1.0
+/* Digests start once the first round of polls is in (so a catch-up
+ * digest carries what the sources have now), or after this long. */
+#define DIGEST_START_WAIT	60.0
+
+/* A configured source at run time. */
+struct source {
+	struct daemon		*d;
+	char			*name;
+	char			*configured_url;
+	int64_t			 interval;
+	struct conf_list	 fields;	/* imposed on what it delivers */
+	struct store_source	 st;	/* mirror of its row */
+	struct sched_item	 item;
+	ev_timer		 timer;
+	struct fetch		*fetch;
+	struct parse		*parse;
+	char			 body_error[256];
+	struct dedup_counts	 counts;	/* of the poll running */
+	double			 ingest_seconds;	/* spent on this poll's entries */
+	/* set by a reload while a transfer runs; applied when it ends */
+	int			 removed;
+	int			 initial;	/* overdue at start: digests wait */
+	char			*pending_url;
+	int64_t			 pending_interval;
+	LIST_ENTRY(source)	 orphan_link;	/* while removed and running */
+};
+
 /* The daemon's clock (FEEDMILL_TIME_OFFSET applies). */
 int64_t daemon_now(const struct daemon *d);
 /* Log the store's last error. */
@@ -62,5 +95,16 @@ void daemon_store_failed(struct daemon *d);
  * take them off (at the end). */
 void daemon_digests_sync(struct daemon *d);
 void daemon_digests_stop(struct daemon *d);
+/* Start the digests' schedules once (after the first polls, or from the
+ * DIGEST_START_WAIT timer, daemon_digests_start_cb). */
+void daemon_digests_start(struct daemon *d);
+void daemon_digests_start_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* Publishing and serving (daemon_publish.c): publish now; publish after
+ * PUBLISH_DELAY (once for a burst); the timer's callback; /healthz. */
+void daemon_publish(struct daemon *d);
+void daemon_publish_soon(struct daemon *d);
+void daemon_publish_cb(struct ev_loop *loop, ev_timer *w, int revents);
+char *daemon_health(void *arg, int *ok);
 
 #endif
