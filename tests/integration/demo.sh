@@ -27,6 +27,7 @@ done
 # fetch every demo source and every item.
 work=$(mktemp -d)
 sed -e "s|@DEMO_DIR@|$top_srcdir/conf/demo|g" -e "s|^state_dir *=.*|state_dir = $work/state|" \
+	-e "s|^output_dir *=.*|output_dir = $work/state/public|" \
 	-e "s|^fields *= *conf/fields.conf|fields = $top_srcdir/conf/fields.conf|" \
 	"$top_srcdir/conf/demo.conf" > "$work/demo.conf"
 log=$("$FEEDMILL" run --once -c "$work/demo.conf" 2>&1)
@@ -44,6 +45,9 @@ ok $? "no demo source fails"
 releases=$(printf '%s\n' "$log" | sed -n 's/.* new=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 [ "$releases" -eq 9 ]
 ok $? "the demo's 19 items are 9 releases ($releases)"
+entries=$(grep -c '<entry>' "$work/state/public/all.atom" 2>/dev/null)
+[ "${entries:-0}" -eq 9 ] && [ -s "$work/state/public/index.html" ]
+ok $? "the demo publishes its 9 releases in all.atom, and index.html (${entries:-0})"
 rm -rf "$work"
 echo "1..$n"
 exit $fail
