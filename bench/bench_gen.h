@@ -207,3 +207,179 @@ struct rel_gen {
 };
 
 /* The taxonomy's fields and the configured sources, with weights. */
+
+/* ---- the generator: what releases are made of ---- */
+
+static const struct tagger *tagger;
+static size_t nfields;
+static const char **field_slugs;
+static const char **field_names;
+static double *field_cum;
+static const struct conf *conf;
+static double *source_cum;
+
+static size_t
+weighted(struct rng *r, const double *cum, size_t n)
+{
+	double u = unit(r) * cum[n - 1];
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cum[mid] < u)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const char *
+topic_of(struct rel_gen *g, size_t field)
+{
+	const char *slug = field_slugs[field];
+
+	for (size_t i = 0; i < sizeof(topics) / sizeof(*topics); i++)
+		if (strcmp(topics[i].slug, slug) == 0)
+			return PICK(&g->r, topics[i].phrases);
+	return field_names[field];
+}
+
+/* Add text to the HTML (escaped) and to the plain text. */
+static void
+both(struct rel_gen *g, const char *html, const char *text)
+{
+	sb_str(&g->para_html, html);
+	sb_str(&g->para_text, text ? text : html);
+}
+
+static void
+plain(struct rel_gen *g, const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '&')
+			both(g, "&amp;", "&");
+		else if (*p == '<')
+			both(g, "&lt;", "<");
+		else if (*p == '>')
+			both(g, "&gt;", ">");
+		else {
+			size_t n = strcspn(p, "&<>");
+
+			sb_add(&g->para_html, p, n);
+			sb_add(&g->para_text, p, n);
+			p += n - 1;
+		}
+	}
+}
+
+static void
+expand(struct rel_gen *g, const char *tpl)
+{
+	char num[32];
+
+	for (const char *p = tpl; *p != '\0'; p++) {
+		const char *close;
+
+		if (*p != '{' || (close = strchr(p, '}')) == NULL || close - p != 2) {
+			size_t n = strcspn(p + 1, "{");
+
+			sb_add(&g->para_html, p, n + 1);
+			sb_add(&g->para_text, p, n + 1);
+			p += n;
+			continue;
+		}
+		switch (p[1]) {
+		case 'o': plain(g, g->org); break;
+		case 'c': plain(g, PICK(&g->r, countries)); break;
+		case 'C': plain(g, PICK(&g->r, cities)); break;
+		case 'p': plain(g, people[below(&g->r, sizeof(people) / sizeof(*people))][!g->typo]); break;
+		case 'n': snprintf(num, sizeof(num), "%u", 12 + below(&g->r, 470)); plain(g, num); break;
+		case 'y': snprintf(num, sizeof(num), "%u", 2016 + below(&g->r, 9)); plain(g, num); break;
+		case 'd': snprintf(num, sizeof(num), "%u %s", 1 + below(&g->r, 28),
+			      months[below(&g->r, 12)]); plain(g, num); break;
+		case 'e': plain(g, PICK(&g->r, events)); break;
+		case 't': plain(g, topic_of(g, g->fields[below(&g->r, (unsigned)g->nfields)])); break;
+		case '"': both(g, g->typo ? "\xe2\x80\x9c" : "\"", NULL); break;
+		case '/': both(g, g->typo ? "\xe2\x80\x9d" : "\"", NULL); break;
+		case '\'': both(g, g->typo ? "\xe2\x80\x99" : "'", NULL); break;
+		case '-': both(g, g->typo ? "\xe2\x80\x93" : "-", NULL); break;
+		case '&': both(g, "&amp;", "&"); break;
+		default: die("bad slot {%c}", p[1]);
+		}
+		p = close;
+	}
+}
+
+static uint64_t
+fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int
+u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* End a paragraph: into the body, the text and the index. */
+static void
+end_para(struct rel_gen *g)
+{
+	sb_str(&g->html, "<p>");
+	sb_add(&g->html, g->para_html.p, g->para_html.len);
+	sb_str(&g->html, "</p>");
+	if (g->text.len)
+		sb_str(&g->text, "\n\n");
+	sb_add(&g->text, g->para_text.p, g->para_text.len);
+	if (g->summary.len == 0) {
+		size_t len = g->para_text.len;
+
+		if (len > 600) {
+			len = 600;
+			while (len > 300 && g->para_text.p[len] != ' ')
+				len--;
+			sb_add(&g->summary, g->para_text.p, len);
+			sb_str(&g->summary, " \xe2\x80\xa6");
+		} else
+			sb_add(&g->summary, g->para_text.p, len);
+	}
+	if (g->nph < MAX_PARAS)
+		g->phash[g->nph++] = fnv1a(g->para_text.p, g->para_text.len);
+	sb_reset(&g->para_html);
+	sb_reset(&g->para_text);
+}
+
+static void
+slugify(struct sb *b, const char *s, size_t max)
+{
+	size_t start = b->len;
+	int dash = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p && b->len - start < max; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+			char c = (char)*p;
+
+			if (dash && b->len > start)
+				sb_add(b, "-", 1);
+			sb_add(b, &c, 1);
+			dash = 0;
+		} else if (*p >= 'A' && *p <= 'Z') {
+			char c = (char)(*p - 'A' + 'a');
+
+			if (dash && b->len > start)
+				sb_add(b, "-", 1);
+			sb_add(b, &c, 1);
+			dash = 0;
+		} else
+			dash = 1;
+	}
+}
