@@ -590,6 +590,20 @@ has_glob_chars(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+static int include_errno;
+
+/* A directory in the pattern that does not exist yet (conf.d, say) is no
+ * match, as an empty one would be; one that cannot be read is an error. */
+static int
+include_error(const char *path, int err)
+{
+	(void)path;
+	if (err == ENOENT || err == ENOTDIR)
+		return 0;
+	include_errno = err;
+	return 1;
+}
+
 static void
 include(struct conf_file *f, const char *pattern)
 {
@@ -605,12 +619,14 @@ include(struct conf_file *f, const char *pattern)
 		full = slash ? xasprintf("%.*s/%s", (int)(slash - f->path), f->path,
 		    pattern) : xstrdup(pattern);
 	}
-	r = glob(full, GLOB_ERR, NULL, &g);
+	include_errno = 0;
+	r = glob(full, 0, include_error, &g);
 	if (r == GLOB_NOMATCH) {
 		if (!has_glob_chars(pattern))
 			FILE_ERROR(f, "cannot read include '%s': %s", full, strerror(ENOENT));
 	} else if (r != 0) {
-		FILE_ERROR(f, "cannot read include '%s'", full);
+		FILE_ERROR(f, "cannot read include '%s': %s", full,
+		    include_errno ? strerror(include_errno) : "out of memory");
 	} else {
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			load_file(f->ld, g.gl_pathv[i], f->depth + 1, f->path, f->lineno);
