@@ -398,7 +398,6 @@ main(int argc, char **argv)
 
 	while (items < max_items && (n = next_entry(&from)) != NULL) {
 		enum dedup_result r = DEDUP_NEW;
-		int64_t release = 0;
 		double t0;
 
 		if (n->key + POLL_DELAY > now)
@@ -413,7 +412,7 @@ main(int argc, char **argv)
 		} else {
 			if (items % BATCH == 0 && store_begin(s) == -1)
 				die("%s", store_error(s));
-			r = dedup_entry(s, &conf, from->name, &n->e, now, &release);
+			r = dedup_entry(s, &conf, from->name, &n->e, now, NULL);
 			if (r == DEDUP_ERROR)
 				die("%s: %s", n->e.id ? n->e.id : "?", store_error(s));
 			if ((items + 1) % BATCH == 0 && store_commit(s) == -1)

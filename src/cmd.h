@@ -14,6 +14,7 @@ int cmd_import_opml(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* sysconfdir/feedmill/feedmill.conf */
 const char *cmd_default_config(void);

@@ -17,6 +17,8 @@
 #include "fetch.h"
 #include "httpd.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "parse.h"
 #include "publish.h"
 #include "sched.h"
@@ -309,7 +311,7 @@ on_entry(const struct feed_entry *e, void *arg)
 	struct daemon *d = src->d;
 	struct dedup_config c = dedup_config(d);
 	enum dedup_result r;
-	int64_t release = 0;
+	struct dedup_outcome o = { 0, 0 };
 	double start;
 
 	if (store_begin(d->store) == -1) {
@@ -319,13 +321,16 @@ on_entry(const struct feed_entry *e, void *arg)
 	}
 	c.quick_only = src->ingest_seconds >= INGEST_BUDGET_SECONDS;
 	start = ev_time();
-	r = dedup_entry(d->store, &c, src->name, e, now(d), &release);
+	r = dedup_entry(d->store, &c, src->name, e, now(d), &o);
 	/* new text, new categories or a new source: file it (again) */
 	if ((r == DEDUP_NEW || r == DEDUP_UPDATED || r == DEDUP_DUPLICATE) &&
-	    tag_stored_release(d->tagger, d->store, release, imposed_fields, d) == -1)
+	    tag_stored_release(d->tagger, d->store, o.release, imposed_fields, d,
+	    d->counters.tags) == -1)
 		r = DEDUP_ERROR;
 	src->ingest_seconds += ev_time() - start;
 	src->counts.n[r]++;
+	d->counters.entries[r]++;
+	d->counters.repeats += o.repeats;
 	if (r == DEDUP_ERROR)
 		store_failed(d);
 }
@@ -424,7 +429,7 @@ poll_finished(struct source *src, const struct fetch_result *r)
 	struct store_fetch log;
 	const char *error = r->error;
 	int64_t t = now(d), retry_after = 0, delay;
-	int ok = 0, unchanged = 0;
+	int ok = 0, unchanged = 0, not_a_feed = 0;
 	size_t entries = 0;
 	char ev[LOG_VALUE_MAX], uv[LOG_VALUE_MAX], when[32];
 
@@ -439,6 +444,7 @@ poll_finished(struct source *src, const struct fetch_result *r)
 			snprintf(src->body_error, sizeof(src->body_error),
 			    "not a feed: %s", parse_error(src->parse));
 			error = src->body_error;
+			not_a_feed = 1;
 		} else {
 			const struct feed_info *fi = parse_info(src->parse);
 
@@ -522,6 +528,8 @@ poll_finished(struct source *src, const struct fetch_result *r)
 	log.duration_ms = (int)r->duration_ms;
 	log.error = ok ? NULL : st->last_error;
 	save_source(d, src, &log);
+	daemon_count_poll(d, r, !ok ? POLL_FAILED : unchanged ? POLL_UNCHANGED : POLL_FETCHED,
+	    not_a_feed);
 
 	if (st->retired)
 		log_warnx("event=retired source=%s status=410 url=%s note=\"gone, not polled again\"",
@@ -652,6 +660,7 @@ reload(struct daemon *d)
 	size_t n, added = 0, changed = 0, removed = 0;
 
 	log_info("event=reload path=%s", d->conf.path);
+	notify_reloading();
 	if (conf_load(&c, d->conf.path, &errs) == -1 ||
 	    (conf_errors_release(&errs), tagger_load(&tagger, c.fields_path, &errs)) == -1) {
 		log_conf_errors(&errs, "reload: ");
@@ -659,9 +668,11 @@ reload(struct daemon *d)
 		    errs.n);
 		conf_errors_release(&errs);
 		conf_release(&c);
+		daemon_status(d, 1);
 		return;
 	}
 	conf_errors_release(&errs);
+	daemon_counters_retag(d, d->tagger, tagger);
 	tagger_free(d->tagger);
 	d->tagger = tagger;
 	if (strcmp(c.state_dir, d->conf.state_dir) != 0)
@@ -772,6 +783,7 @@ reload(struct daemon *d)
 	else if (!d->once && d->conf.ndigests > 0 && !ev_is_active(&d->digest_start))
 		ev_timer_start(d->loop, &d->digest_start);
 	dispatch(d);
+	daemon_status(d, 1);
 }
 
 /* ---- signals ---- */
@@ -784,6 +796,7 @@ stop(struct daemon *d, const char *why)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	notify_stopping();
 	for (size_t i = 0; i < d->nsources; i++) {
 		struct source *src = d->sources[i];
 
@@ -871,6 +884,7 @@ daemon_run(const struct daemon_options *o)
 	memset(d, 0, sizeof(*d));
 	LIST_INIT(&d->orphans);
 	d->once = o->once;
+	d->notify = getenv("NOTIFY_SOCKET") != NULL;
 	d->clock_offset = o->clock_offset;
 	d->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ULL;
 	d->started = (int64_t)time(NULL) + d->clock_offset;
@@ -892,10 +906,12 @@ daemon_run(const struct daemon_options *o)
 		return 1;
 	}
 	conf_errors_release(&errs);
+	daemon_counters_retag(d, NULL, d->tagger);
 	if (store_open(&d->store, d->conf.state_dir, &err) == -1) {
 		log_warnx("cannot start: %s", err);
 		free(err);
 		tagger_free(d->tagger);
+		daemon_counters_release(d);
 		conf_release(&d->conf);
 		return 1;
 	}
@@ -917,6 +933,8 @@ daemon_run(const struct daemon_options *o)
 	d->publish.data = d;
 	ev_timer_init(&d->digest_start, daemon_digests_start_cb, DIGEST_START_WAIT, 0.);
 	d->digest_start.data = d;
+	ev_timer_init(&d->status_timer, daemon_status_cb, STATUS_EVERY, STATUS_EVERY);
+	d->status_timer.data = d;
 	prune(d);
 	if (!d->once)
 		ev_timer_start(d->loop, &d->prune);
@@ -930,10 +948,16 @@ daemon_run(const struct daemon_options *o)
 		    PACKAGE_VERSION, d->conf.path, d->nsources, retired,
 		    d->once ? "once" : "daemon");
 		if (!d->once && d->conf.listen[0] != '\0') {
+			struct httpd_hooks hooks = {
+				.health = daemon_health,
+				.metrics = daemon_metrics,
+				.metrics_type = METRICS_CONTENT_TYPE,
+				.arg = d,
+			};
 			char *herr;
 
 			d->httpd = httpd_start(d->loop, d->conf.listen, d->conf.output_dir,
-			    daemon_health, d, &herr);
+			    &hooks, &herr);
 			if (d->httpd == NULL) {
 				char v[LOG_VALUE_MAX];
 
@@ -964,6 +988,12 @@ daemon_run(const struct daemon_options *o)
 			}
 			if (d->initial_polls == 0)
 				daemon_digests_start(d);
+			/* systemd: configuration, database and listener are
+			 * ready; then a watchdog and a status line, if asked */
+			daemon_status(d, 1);
+			notify_watchdog_start(d->loop, &d->watchdog);
+			if (d->notify)
+				ev_timer_start(d->loop, &d->status_timer);
 		}
 		if (!d->once || d->sched.active > 0 || d->sched.waiting > 0)
 			ev_run(d->loop, 0);
@@ -999,6 +1029,8 @@ daemon_run(const struct daemon_options *o)
 	ev_timer_stop(d->loop, &d->prune);
 	ev_timer_stop(d->loop, &d->publish);
 	ev_timer_stop(d->loop, &d->digest_start);
+	ev_timer_stop(d->loop, &d->status_timer);
+	notify_watchdog_stop(d->loop, &d->watchdog);
 	ev_signal_stop(d->loop, &d->sighup);
 	ev_signal_stop(d->loop, &d->sigterm);
 	ev_signal_stop(d->loop, &d->sigint);
@@ -1006,6 +1038,7 @@ daemon_run(const struct daemon_options *o)
 	sched_release(&d->sched);
 	store_close(d->store);
 	tagger_free(d->tagger);
+	daemon_counters_release(d);
 	conf_release(&d->conf);
 	return d->status;
 }

@@ -128,6 +128,10 @@ on_sent(void *arg, const char *error)
 	char v[LOG_VALUE_MAX];
 
 	ds->sending = 0;
+	if (error != NULL)
+		d->counters.digest_failures++;
+	else
+		d->counters.digests_sent++;
 	if (ds->removed)
 		return;		/* freed at the next reload or the end */
 	if (error != NULL) {

@@ -24,6 +24,31 @@ struct fetcher;
 struct httpd;
 struct publisher;
 struct digest_state;
+struct fetch_result;
+
+/* How a poll ended, and why one failed, as /metrics counts them. */
+enum poll_outcome { POLL_FETCHED, POLL_UNCHANGED, POLL_FAILED, POLL_OUTCOMES };
+enum poll_error {
+	POLL_ERROR_DNS, POLL_ERROR_CONNECT, POLL_ERROR_TIMEOUT, POLL_ERROR_TLS,
+	POLL_ERROR_HTTP, POLL_ERROR_TOO_LARGE, POLL_ERROR_NOT_A_FEED, POLL_ERROR_OTHER,
+	POLL_ERRORS
+};
+
+/* What the daemon counted since it started (daemon_metrics.c). */
+struct daemon_counters {
+	unsigned long	 polls[POLL_OUTCOMES];
+	unsigned long	 errors[POLL_ERRORS];
+	uint64_t	 bytes;		/* fetched, after decoding */
+	unsigned long	 entries[DEDUP_ERROR + 1];	/* by dedup result */
+	unsigned long	 repeats;	/* paragraphs dropped inside items */
+	unsigned long	*tags;		/* per field of the taxonomy running */
+	unsigned long	 digests_sent;
+	unsigned long	 digest_failures;
+	unsigned long	 publishes;
+	unsigned long	 publish_failures;
+	double		 publish_seconds;	/* all publishes, in all */
+	double		 publish_last;		/* the last one */
+};
 
 struct daemon {
 	struct ev_loop		*loop;
@@ -48,12 +73,20 @@ struct daemon {
 	int			 digests_started;
 	size_t			 initial_polls;	/* overdue at start, not yet in */
 	ev_timer		 digest_start;	/* DIGEST_START_WAIT at most */
+	struct daemon_counters	 counters;
+	ev_timer		 watchdog;	/* WATCHDOG=1, when systemd asks */
+	ev_timer		 status_timer;	/* STATUS= for systemd, if changed */
+	char			 status_sent[256];
+	int			 notify;	/* NOTIFY_SOCKET is set */
 	int			 once;
 	int			 stopping;
 	int			 status;
 	int64_t			 clock_offset;
 	uint64_t		 rng;
 };
+
+/* systemd's STATUS= line is refreshed this often (when it changed). */
+#define STATUS_EVERY		10.0
 
 /* Publishing waits this long after a change, so that a burst of polls
  * finishing together is published once. */
@@ -106,5 +139,19 @@ void daemon_publish(struct daemon *d);
 void daemon_publish_soon(struct daemon *d);
 void daemon_publish_cb(struct ev_loop *loop, ev_timer *w, int revents);
 char *daemon_health(void *arg, int *ok);
+
+/* Metrics and status (daemon_metrics.c): count a finished poll; the
+ * /metrics text; the one-line status systemd shows, sent with READY=1
+ * (ready: at start and after a reload) or alone if it changed; its timer;
+ * the tag counters for a new taxonomy (kept by slug across a reload), and
+ * freed at the end. */
+void daemon_count_poll(struct daemon *d, const struct fetch_result *r,
+    enum poll_outcome outcome, int not_a_feed);
+char *daemon_metrics(void *arg);
+void daemon_status(struct daemon *d, int ready);
+void daemon_status_cb(struct ev_loop *loop, ev_timer *w, int revents);
+void daemon_counters_retag(struct daemon *d, const struct tagger *old,
+    const struct tagger *next);
+void daemon_counters_release(struct daemon *d);
 
 #endif

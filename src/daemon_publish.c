@@ -32,6 +32,7 @@ daemon_publish(struct daemon *d)
 
 		log_warnx("event=publish-failed error=%s", log_value(v, sizeof(v), err));
 		free(err);
+		d->counters.publish_failures++;
 		/* what was not published stays noted; the next change retries */
 		if (store_commit(d->store) == -1)
 			daemon_store_failed(d);
@@ -39,8 +40,12 @@ daemon_publish(struct daemon *d)
 	}
 	if (store_commit(d->store) == -1) {
 		daemon_store_failed(d);
+		d->counters.publish_failures++;
 		return;
 	}
+	d->counters.publishes++;
+	d->counters.publish_last = ev_time() - start;
+	d->counters.publish_seconds += d->counters.publish_last;
 	log_info("event=published releases=%zu feeds=%zu written=%zu unchanged=%zu%s ms=%lld",
 	    st.releases, st.feeds, st.written, st.unchanged, st.full ? " full=yes" : "",
 	    (long long)((ev_time() - start) * 1000));

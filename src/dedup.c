@@ -680,7 +680,7 @@ tombstoned(struct store *s, const char *source, const struct item *it, int64_t n
 
 enum dedup_result
 dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
-    const struct feed_entry *e, int64_t now, int64_t *release)
+    const struct feed_entry *e, int64_t now, struct dedup_outcome *outcome)
 {
 	struct item it;
 	struct store_release old;
@@ -708,14 +708,16 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 		if (found == -1)
 			return DEDUP_ERROR;
 		if (found && memcmp(d.raw_hash, raw, STORE_HASH_BYTES) == 0) {
-			if (release != NULL)
-				*release = d.release;
+			if (outcome != NULL) {
+				outcome->release = d.release;
+				outcome->repeats = 0;
+			}
 			return DEDUP_UNCHANGED;
 		}
 	}
 	if (c->quick_only) {
-		if (release != NULL)
-			*release = 0;
+		if (outcome != NULL)
+			memset(outcome, 0, sizeof(*outcome));
 		return DEDUP_DEFERRED;
 	}
 
@@ -809,8 +811,10 @@ dedup_entry(struct store *s, const struct dedup_config *c, const char *source,
 	}
 	r = create(s, source, &it, e, now, &id);
 out:
-	if (release != NULL)
-		*release = r == DEDUP_ERROR || r == DEDUP_PRUNED || r == DEDUP_OLD ? 0 : id;
+	if (outcome != NULL) {
+		outcome->release = r == DEDUP_ERROR || r == DEDUP_PRUNED || r == DEDUP_OLD ? 0 : id;
+		outcome->repeats = it.body.repeats;
+	}
 	item_release(&it);
 	return r;
 }

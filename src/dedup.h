@@ -68,13 +68,20 @@ struct dedup_counts {
 	unsigned long	 n[DEDUP_ERROR + 1];
 };
 
+/* What became of an entry, beyond its result. */
+struct dedup_outcome {
+	int64_t	 release;	/* the release it is part of, or 0 */
+	size_t	 repeats;	/* paragraphs dropped as repeats inside it */
+};
+
 /*
  * Take in one entry that source delivered, at time now, inside the
- * caller's transaction. *release (if not NULL) is set to the release it
- * became part of, or 0.
+ * caller's transaction. *out (if not NULL) says which release it became
+ * part of, and how much of its body repeated itself.
  */
 enum dedup_result dedup_entry(struct store *s, const struct dedup_config *c,
-    const char *source, const struct feed_entry *e, int64_t now, int64_t *release);
+    const char *source, const struct feed_entry *e, int64_t now,
+    struct dedup_outcome *out);
 
 /* "new", "updated", ... for log lines. */
 const char *dedup_result_name(enum dedup_result r);

@@ -398,6 +398,33 @@ header_value(CURL *easy, const char *name)
 	return h->value;
 }
 
+static enum fetch_error_kind
+error_kind(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return FETCH_ERROR_DNS;
+	case CURLE_COULDNT_CONNECT:
+		return FETCH_ERROR_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return FETCH_ERROR_TIMEOUT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return FETCH_ERROR_TLS;
+	case CURLE_FILESIZE_EXCEEDED:
+		return FETCH_ERROR_TOO_LARGE;
+	default:
+		return FETCH_ERROR_OTHER;
+	}
+}
+
 static void
 finish(struct fetch *f, CURLcode rc)
 {
@@ -423,11 +450,15 @@ finish(struct fetch *f, CURLcode rc)
 		snprintf(f->reason, sizeof(f->reason),
 		    "body larger than the limit of %zu bytes", f->max_body);
 		r.error = f->reason;
+		r.error_kind = FETCH_ERROR_TOO_LARGE;
 	} else if (rc == CURLE_WRITE_ERROR && f->skipped_body && f->abort_reason == NULL)
 		r.error = NULL;
-	else if (rc != CURLE_OK)
+	else if (rc != CURLE_OK) {
 		r.error = f->abort_reason ? f->abort_reason :
 		    f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc);
+		r.error_kind = f->abort_reason == f->reason ? FETCH_ERROR_TOO_LARGE :
+		    f->abort_reason ? FETCH_ERROR_ABORTED : error_kind(rc);
+	}
 	if (r.status >= 200 && r.status < 400) {
 		r.etag = header_value(f->easy, "ETag");
 		r.last_modified = header_value(f->easy, "Last-Modified");

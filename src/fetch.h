@@ -38,10 +38,23 @@ struct fetch_options {
 	long		 timeout;
 };
 
+/* Why a transfer failed, by kind (for metrics; error says it in words). */
+enum fetch_error_kind {
+	FETCH_ERROR_NONE,
+	FETCH_ERROR_DNS,	/* the host name did not resolve */
+	FETCH_ERROR_CONNECT,	/* no connection */
+	FETCH_ERROR_TIMEOUT,	/* too slow: time limit or low-speed abort */
+	FETCH_ERROR_TLS,	/* handshake or certificate */
+	FETCH_ERROR_TOO_LARGE,	/* body over max_body */
+	FETCH_ERROR_ABORTED,	/* the body callback stopped it */
+	FETCH_ERROR_OTHER
+};
+
 /* What a transfer came to. Strings live until the done callback returns. */
 struct fetch_result {
 	int		 status;	/* final HTTP status; 0 if none arrived */
 	const char	*error;		/* why it failed, NULL if a response came */
+	enum fetch_error_kind error_kind;	/* FETCH_ERROR_NONE with error NULL */
 	const char	*effective_url;	/* after redirects */
 	/* The final URL when every redirect on the way was permanent
 	 * (301/308), so the source may be updated; NULL otherwise. */

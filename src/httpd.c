@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <systemd/sd-daemon.h>
 #include <zlib.h>
 
 #include "date.h"
@@ -25,7 +26,6 @@
 #include "xmalloc.h"
 
 #define GZIP_MAX_ENTRIES	512
-#define SD_LISTEN_FDS_START	3
 
 /* A file's gzip form, for as long as the file stays the same. */
 struct gz_entry {
@@ -44,8 +44,7 @@ struct httpd {
 	ev_io			 io;
 	ev_timer		 timer;
 	int			 root;		/* output_dir, opened */
-	httpd_health_fn		*health;
-	void			*arg;
+	struct httpd_hooks	 hooks;
 	struct gz_entry		 gz[GZIP_MAX_ENTRIES];
 	size_t			 ngz;
 	size_t			 gzbytes;
@@ -425,11 +424,18 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    "only GET and HEAD\n");
 	if (strcmp(url, "/healthz") == 0) {
 		int ok = 0;
-		char *json = h->health ? h->health(h->arg, &ok) : xstrdup("{}");
+		char *json = h->hooks.health ? h->hooks.health(h->hooks.arg, &ok) : xstrdup("{}");
 		enum MHD_Result ret = queue_text(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "application/json", json);
 
 		free(json);
+		return ret;
+	}
+	if (strcmp(url, "/metrics") == 0 && h->hooks.metrics != NULL) {
+		char *text = h->hooks.metrics(h->hooks.arg);
+		enum MHD_Result ret = queue_text(c, MHD_HTTP_OK, h->hooks.metrics_type, text);
+
+		free(text);
 		return ret;
 	}
 	if ((path = published_path(url)) == NULL)
@@ -455,25 +461,26 @@ on_mhd_error(void *cls, const char *fmt, va_list ap)
 
 /* ---- starting ---- */
 
-/* The socket systemd passed, or -1. */
+/* The first stream socket systemd passed (socket activation), or -1.
+ * sd_listen_fds() checks LISTEN_PID, sets FD_CLOEXEC and unsets the
+ * variables so no child inherits them. */
 static int
 passed_socket(void)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int n = sd_listen_fds(1);
 
-	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid() ||
-	    strtol(fds, NULL, 10) < 1)
-		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-	return SD_LISTEN_FDS_START;
+	for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++)
+		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0)
+			return fd;
+	if (n > 0)
+		log_warnx("event=http-socket note=\"systemd passed %d descriptor%s, no listening "
+		    "stream socket among them\"", n, n == 1 ? "" : "s");
+	return -1;
 }
 
 struct httpd *
 httpd_start(struct ev_loop *loop, const char *listen, const char *output_dir,
-    httpd_health_fn *health, void *arg, char **err)
+    const struct httpd_hooks *hooks, char **err)
 {
 	struct httpd *h;
 	struct addrinfo hints, *ai = NULL;
@@ -511,8 +518,7 @@ httpd_start(struct ev_loop *loop, const char *listen, const char *output_dir,
 	}
 	h = xcalloc(1, sizeof(*h));
 	h->loop = loop;
-	h->health = health;
-	h->arg = arg;
+	h->hooks = *hooks;
 	if ((h->root = open(output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT && mkdir(output_dir, 0755) == 0)
 			h->root = open(output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -6,8 +6,8 @@
  *
  * GET and HEAD for the published set only: /, /index.html, /feeds.opml,
  * /all.atom, /fields/<slug>.atom, /sources/<name>.atom,
- * /archive/<feed>/<k>.atom, and /healthz (JSON; 503 when no poll has
- * succeeded lately). Paths are checked against that shape before any file
+ * /archive/<feed>/<k>.atom, /healthz (JSON; 503 when no poll has
+ * succeeded lately) and /metrics (Prometheus text). Paths are checked against that shape before any file
  * is opened: nothing outside output_dir, no dot files, no database. ETag and
  * Last-Modified with 304 for If-None-Match / If-Modified-Since; gzip when
  * the client accepts it (compressed once per file version, cached).
@@ -33,6 +33,17 @@ struct httpd;
 /* /healthz asks the daemon: a malloc'd JSON object, and whether all is
  * well (200) or not (503). */
 typedef char *httpd_health_fn(void *arg, int *ok);
+/* /metrics asks it for a malloc'd text (of metrics_type). */
+typedef char *httpd_text_fn(void *arg);
+
+/* What the server asks the daemon for; NULL hooks answer 404 ({} for
+ * /healthz). */
+struct httpd_hooks {
+	httpd_health_fn	*health;
+	httpd_text_fn	*metrics;
+	const char	*metrics_type;
+	void		*arg;
+};
 
 /*
  * Serve output_dir on listen ("HOST:PORT"; an IPv6 host in brackets), or
@@ -40,7 +51,7 @@ typedef char *httpd_health_fn(void *arg, int *ok);
  * server, or NULL with *err (malloc'd).
  */
 struct httpd *httpd_start(struct ev_loop *loop, const char *listen,
-    const char *output_dir, httpd_health_fn *health, void *arg, char **err);
+    const char *output_dir, const struct httpd_hooks *hooks, char **err);
 void httpd_stop(struct httpd *h);
 
 #endif

@@ -19,6 +19,7 @@ static const struct command {
 	{ "import-opml", cmd_import_opml, "import-opml FILE                     print [source] sections for an OPML file" },
 	{ "parse", cmd_parse, "parse [--json] [--base URL] FILE...  print what feeds contain" },
 	{ "run", cmd_run, "run [--once] [-v | -q] [-c FILE]     poll the sources (the daemon)" },
+	{ "status", cmd_status, "status [-c FILE]                     sources, errors and digests, for a human" },
 };
 
 static void

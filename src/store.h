@@ -271,6 +271,8 @@ int store_digest_add(struct store *s, struct store_digest_run *r, const int64_t 
     size_t n);
 /* The oldest pending run of a digest: 1 with *r, 0 if none, -1. */
 int store_digest_pending(struct store *s, const char *digest, struct store_digest_run *r);
+/* When the digest was last sent (0: never). 0 or -1. */
+int store_digest_last_sent(struct store *s, const char *digest, int64_t *when);
 /* Runs of a digest still pending (for status). -1 on error. */
 int store_digest_pending_count(struct store *s, const char *digest);
 int store_digest_mark_sent(struct store *s, int64_t run, int64_t when);

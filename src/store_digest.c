@@ -53,6 +53,13 @@ store_digest_first_start(struct store *s, const char *digest, int64_t *start)
 }
 
 int
+store_digest_last_sent(struct store *s, const char *digest, int64_t *when)
+{
+	return one_int(s, "SELECT coalesce(max(sent), 0) FROM digest_run WHERE digest = ?1 "
+	    "AND status = 'sent'", digest, when, "read a digest's last sending");
+}
+
+int
 store_digest_pending_count(struct store *s, const char *digest)
 {
 	int64_t n;

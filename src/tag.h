@@ -137,10 +137,11 @@ typedef const struct conf_list *tag_source_fields_fn(const char *source, void *a
 /*
  * (Re)file a stored release: its title, text and categories, and the
  * fields its sources impose, through the tagger; its stored fields are
- * replaced. 0, or -1 on a store error (store_error() says which).
+ * replaced. per_field (tagger_nfields() counters, or NULL) counts each
+ * field given. 0, or -1 on a store error (store_error() says which).
  */
 int tag_stored_release(struct tagger *t, struct store *s, int64_t id,
-    tag_source_fields_fn *source_fields, void *arg);
+    tag_source_fields_fn *source_fields, void *arg, unsigned long *per_field);
 
 /* ---- learning (tag_train.c) ---- */
 

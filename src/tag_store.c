@@ -13,7 +13,7 @@
 
 int
 tag_stored_release(struct tagger *t, struct store *s, int64_t id,
-    tag_source_fields_fn *source_fields, void *arg)
+    tag_source_fields_fn *source_fields, void *arg, unsigned long *per_field)
 {
 	struct store_release rel;
 	struct tag tags[TAG_MAX_FIELDS];
@@ -59,6 +59,8 @@ tag_stored_release(struct tagger *t, struct store *s, int64_t id,
 		fields[i].score = tags[i].score;
 	}
 	status = store_release_set_fields(s, id, fields, n);
+	for (size_t i = 0; status == 0 && per_field != NULL && i < n; i++)
+		per_field[tags[i].field]++;
 out:
 	for (size_t i = 0; i < nsources; i++)
 		free(sources[i]);

@@ -100,7 +100,12 @@ body(const char *topic, int n, int doubled, const char *extra)
 static enum dedup_result
 take(const char *source, struct entry *x, int64_t now, int64_t *release)
 {
-	return dedup_entry(st, &cfg, source, &x->e, now, release);
+	struct dedup_outcome o;
+	enum dedup_result r = dedup_entry(st, &cfg, source, &x->e, now, &o);
+
+	if (release != NULL)
+		*release = o.release;
+	return r;
 }
 
 static int64_t
