@@ -164,7 +164,7 @@ enum {
 
 static const char *const prof_names[P_N] = {
 	"store_digest_first_start", "store_digest_last_end", "store_digest_candidates",
-	"store_release_get", "store_release_fields", "store_release_sources",
+	"store_release_head", "store_release_fields", "store_release_sources",
 	"store_source_get", "mail_wrap", "mail_qp", "mail_header", "qsort",
 };
 
@@ -202,8 +202,8 @@ static int prof_on;
  * to link with -Wl,--wrap=NAME: keep one a line. */
 WRAP(P_FIRST_START, int, store_digest_first_start, (struct store *s, const char *d, int64_t *o), (s, d, o))
 WRAP(P_LAST_END, int, store_digest_last_end, (struct store *s, const char *d, int64_t *o), (s, d, o))
-WRAP(P_CANDIDATES, int, store_digest_candidates, (struct store *s, const char *d, int64_t a, int64_t b, int64_t **ids, size_t *n), (s, d, a, b, ids, n))
-WRAP(P_RELEASE_GET, int, store_release_get, (struct store *s, int64_t id, struct store_release *o), (s, id, o))
+WRAP(P_CANDIDATES, int, store_digest_candidates, (struct store *s, const char *d, int64_t a, int64_t b, struct store_candidate **v, size_t *n), (s, d, a, b, v, n))
+WRAP(P_RELEASE_GET, int, store_release_head, (struct store *s, int64_t id, struct store_release *o), (s, id, o))
 WRAP(P_RELEASE_FIELDS, int, store_release_fields, (struct store *s, int64_t id, struct store_field **v, size_t *n), (s, id, v, n))
 WRAP(P_RELEASE_SOURCES, int, store_release_sources, (struct store *s, int64_t id, char ***v, size_t *n), (s, id, v, n))
 WRAP(P_SOURCE_GET, int, store_source_get, (struct store *s, const char *name, struct store_source *o), (s, name, o))
@@ -669,7 +669,7 @@ compose_once(struct store *s, struct tagger *t, const struct conf_digest *d, int
 		die("digest_compose: nothing to send (no releases in the window?)");
 	/* the candidates: the items plus those kept for the next run */
 	{
-		int64_t *cand = NULL;
+		struct store_candidate *cand = NULL;
 
 		if (store_digest_candidates(s, d->name, now - DIGEST_FIRST_WINDOW, now, &cand,
 		    &ncand) == -1)
@@ -685,9 +685,16 @@ compose_once(struct store *s, struct tagger *t, const struct conf_digest *d, int
 				    prof[k].seconds);
 	if (message_path != NULL) {
 		FILE *f = fopen(message_path, "w");
+		char chunk[16384];
+		size_t got;
 
-		if (f == NULL || fwrite(run.message, 1, run.message_len, f) != run.message_len ||
-		    fclose(f) != 0)
+		if (f == NULL)
+			die("%s: %s", message_path, strerror(errno));
+		rewind(run.message);
+		while ((got = fread(chunk, 1, sizeof(chunk), run.message)) > 0)
+			if (fwrite(chunk, 1, got, f) != got)
+				die("%s: %s", message_path, strerror(errno));
+		if (fclose(f) != 0)
 			die("%s: %s", message_path, strerror(errno));
 	}
 	free(ids);

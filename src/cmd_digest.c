@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "conf.h"
@@ -33,12 +34,21 @@ clock_now(void)
 	return (int64_t)time(NULL) + (off != NULL ? strtoll(off, NULL, 10) : 0);
 }
 
+/* The message as it would go out, without its CRs, a chunk at a time. */
 static void
-print_message(const char *m, size_t len)
+print_message(FILE *m, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (m[i] != '\r')
-			putchar(m[i]);
+	char chunk[16384];
+	size_t off = 0;
+	ssize_t got;
+
+	while (off < len && (got = pread(fileno(m), chunk, len - off < sizeof(chunk) ?
+	    len - off : sizeof(chunk), (off_t)off)) > 0) {
+		for (ssize_t i = 0; i < got; i++)
+			if (chunk[i] != '\r')
+				putchar(chunk[i]);
+		off += (size_t)got;
+	}
 }
 
 /* Send a stored run and record the outcome. 0 or -1. */
@@ -47,7 +57,7 @@ send_run(struct store *s, const struct conf *c, const struct conf_digest *d,
     struct store_digest_run *run)
 {
 	char *err;
-	int sent = mail_send(c, &d->to, run->message, run->message_len, &err) == 0;
+	int sent = mail_send(c, &d->to, fileno(run->message), run->message_len, &err) == 0;
 
 	if (store_begin(s) == -1 ||
 	    (sent ? store_digest_mark_sent(s, run->id, clock_now()) :

@@ -166,7 +166,7 @@ send_run(struct digest_state *ds, const struct store_digest_run *run)
 
 	ds->sending = 1;
 	ds->run = run->id;
-	if (mail_send_start(ds->d->fetcher, &ds->d->conf, &cd->to, run->message,
+	if (mail_send_start(ds->d->fetcher, &ds->d->conf, &cd->to, fileno(run->message),
 	    run->message_len, on_sent, ds, &err) == -1) {
 		on_sent(ds, err);
 		free(err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
 #include <time.h>
 
 #include "buf.h"
@@ -18,16 +19,41 @@
 #include "tag.h"
 #include "xmalloc.h"
 
-/* One release of the digest, as it is shown. */
-struct item {
+/*
+ * Composing streams: memory does not grow with the number of releases
+ * beyond a few words each. A first pass reads each candidate's fields
+ * (and sources, if the digest filters on them) and keeps its id, date and
+ * group; sorted, a second pass reads one release at a time and writes it
+ * into both parts at once. The text part goes straight into the message
+ * file, quoted-printable; the HTML part and the text part's list of links
+ * go to scratch files, appended at the end. Every chunk encoded ends with
+ * a line end, so encoding chunk by chunk gives what encoding the whole
+ * part would.
+ */
+
+/* A release the run carries, as the first pass leaves it. */
+struct entry {
 	int64_t		 id;
+	int64_t		 published;
+	int		 group;		/* its first field, or nfields for none */
+	uint64_t	 fields;	/* all its fields, when the taxonomy has
+					 * at most 64 (else read again) */
+};
+
+/* One release as it is shown, read in the second pass. */
+struct item {
 	char		*title;
 	char		*link;		/* http(s) only, or NULL */
 	char		*summary;
 	char		*sources;	/* feed titles, ", " between */
 	int64_t		 published;
-	int		 group;		/* its first field, or nfields for none */
 	char		*others;	/* its other fields' names, or NULL */
+};
+
+/* A source's name and how its feed calls itself, looked up once. */
+struct source_title {
+	char		*name;
+	char		*title;
 };
 
 struct compose {
@@ -35,8 +61,18 @@ struct compose {
 	struct tagger		*t;
 	const struct conf	*c;
 	const struct conf_digest *d;
-	struct item		*items;
+	struct entry		*v;
 	size_t			 n;
+	const char		**filter_slugs;	/* the digest's fields, as slugs */
+	size_t			 nfilter;
+	struct source_title	*titles;
+	size_t			 ntitles;
+	FILE			*msg;		/* the message */
+	FILE			*html;		/* the HTML part, encoded */
+	FILE			*links;		/* the text part's links, encoded */
+	size_t			 nlinks;
+	struct buf		 part;		/* one chunk of a part, plain */
+	struct buf		 qp;		/* the same, encoded */
 };
 
 int64_t
@@ -120,81 +156,133 @@ web_url(const char *l)
 	return l != NULL && (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0);
 }
 
-/* Read a candidate; 1 if it passes the digest's filters (item filled),
+/* First pass: 1 if candidate c passes the digest's filters (e filled),
  * 0 if not, -1 on a store error. */
 static int
-take(struct compose *k, int64_t id, struct item *it)
+classify(struct compose *k, const struct store_candidate *c, struct entry *e)
+{
+	struct store_field *fields = NULL;
+	char **sources = NULL;
+	size_t nfields = 0, nsources = 0, nf = tagger_nfields(k->t);
+	int pass = 1;
+
+	if (store_release_fields(k->s, c->id, &fields, &nfields) == -1)
+		return -1;
+	if (k->d->sources.n > 0) {
+		if (store_release_sources(k->s, c->id, &sources, &nsources) == -1) {
+			store_fields_free(fields, nfields);
+			return -1;
+		}
+		pass = 0;
+		for (size_t i = 0; i < nsources && !pass; i++)
+			pass = in_list(&k->d->sources, sources[i]);
+		for (size_t i = 0; i < nsources; i++)
+			free(sources[i]);
+		free(sources);
+	}
+	if (pass && k->nfilter > 0) {
+		pass = 0;
+		for (size_t i = 0; i < nfields && !pass; i++)
+			for (size_t j = 0; j < k->nfilter && !pass; j++)
+				pass = strcmp(k->filter_slugs[j], fields[i].slug) == 0;
+	}
+	e->id = c->id;
+	e->published = c->published;
+	e->group = (int)nf;
+	e->fields = 0;
+	for (size_t f = 0; pass && f < nf; f++)
+		for (size_t i = 0; i < nfields; i++)
+			if (strcmp(fields[i].slug, tagger_field(k->t, f)->slug) == 0) {
+				if (e->group == (int)nf)
+					e->group = (int)f;
+				if (f < 64)
+					e->fields |= (uint64_t)1 << f;
+				break;
+			}
+	store_fields_free(fields, nfields);
+	return pass;
+}
+
+/* How the feed of source name calls itself (its name if it does not). */
+static const char *
+source_title(struct compose *k, const char *name)
+{
+	struct store_source st;
+	struct source_title *t;
+
+	for (size_t i = 0; i < k->ntitles; i++)
+		if (strcmp(k->titles[i].name, name) == 0)
+			return k->titles[i].title;
+	k->titles = xrealloc(k->titles, (k->ntitles + 1) * sizeof(*k->titles));
+	t = &k->titles[k->ntitles++];
+	t->name = xstrdup(name);
+	memset(&st, 0, sizeof(st));
+	t->title = store_source_get(k->s, name, &st) == 0 && st.feed_title != NULL &&
+	    st.feed_title[0] != '\0' ? xstrdup(st.feed_title) : xstrdup(name);
+	store_source_release(&st);
+	return t->title;
+}
+
+static void
+item_clear(struct item *it)
+{
+	free(it->title);
+	free(it->link);
+	free(it->summary);
+	free(it->sources);
+	free(it->others);
+	memset(it, 0, sizeof(*it));
+}
+
+/* Second pass: read what is shown of e. 0 or -1 on a store error. */
+static int
+load(struct compose *k, const struct entry *e, struct item *it)
 {
 	struct store_release r;
 	struct store_field *fields = NULL;
 	char **sources = NULL;
 	size_t nfields = 0, nsources = 0, nf = tagger_nfields(k->t);
-	int pass = 1, status = -1;
+	int status = -1;
 	struct buf b;
 
 	memset(&r, 0, sizeof(r));
 	memset(it, 0, sizeof(*it));
-	if (store_release_get(k->s, id, &r) == -1 ||
-	    store_release_fields(k->s, id, &fields, &nfields) == -1 ||
-	    store_release_sources(k->s, id, &sources, &nsources) == -1)
+	if (store_release_head(k->s, e->id, &r) == -1 ||
+	    (nf > 64 && store_release_fields(k->s, e->id, &fields, &nfields) == -1) ||
+	    store_release_sources(k->s, e->id, &sources, &nsources) == -1)
 		goto out;
-	if (k->d->sources.n > 0) {
-		pass = 0;
-		for (size_t i = 0; i < nsources && !pass; i++)
-			pass = in_list(&k->d->sources, sources[i]);
-	}
-	if (pass && k->d->fields.n > 0) {
-		pass = 0;
-		for (size_t i = 0; i < nfields && !pass; i++)
-			for (size_t j = 0; j < k->d->fields.n && !pass; j++) {
-				int f = tagger_lookup(k->t, k->d->fields.v[j]);
-
-				pass = f >= 0 && strcmp(tagger_field(k->t, (size_t)f)->slug,
-				    fields[i].slug) == 0;
-			}
-	}
-	status = pass;
-	if (!pass)
-		goto out;
-	it->id = id;
 	it->title = xstrdup(r.title ? r.title : "");
 	it->link = web_url(r.canonical_link) ? xstrdup(r.canonical_link) :
 	    web_url(r.link) ? xstrdup(r.link) : NULL;
 	it->summary = r.summary ? xstrdup(r.summary) : NULL;
-	it->published = r.published;
-	it->group = (int)nf;
+	it->published = e->published;
 	buf_init(&b, (size_t)-1);
 	for (size_t f = 0; f < nf; f++) {
 		const struct tag_field *tf = tagger_field(k->t, f);
 
-		for (size_t i = 0; i < nfields; i++) {
-			if (strcmp(fields[i].slug, tf->slug) != 0)
-				continue;
-			if (it->group == (int)nf)
-				it->group = (int)f;
-			else {
-				if (b.len > 0)
-					buf_addstr(&b, ", ");
-				buf_addstr(&b, tf->name);
-			}
+		int has = 0;
+
+		if ((int)f == e->group)
+			continue;
+		if (nf <= 64)
+			has = (e->fields >> f) & 1;
+		for (size_t i = 0; i < nfields && !has; i++)
+			has = strcmp(fields[i].slug, tf->slug) == 0;
+		if (has) {
+			if (b.len > 0)
+				buf_addstr(&b, ", ");
+			buf_addstr(&b, tf->name);
 		}
 	}
 	it->others = b.len > 0 ? buf_detach(&b) : (buf_release(&b), NULL);
 	buf_init(&b, (size_t)-1);
 	for (size_t i = 0; i < nsources; i++) {
-		struct store_source st;
-
-		memset(&st, 0, sizeof(st));
 		if (b.len > 0)
 			buf_addstr(&b, ", ");
-		if (store_source_get(k->s, sources[i], &st) == 0 && st.feed_title != NULL &&
-		    st.feed_title[0] != '\0')
-			buf_addstr(&b, st.feed_title);
-		else
-			buf_addstr(&b, sources[i]);
-		store_source_release(&st);
+		buf_addstr(&b, source_title(k, sources[i]));
 	}
 	it->sources = buf_detach(&b);
+	status = 0;
 out:
 	store_release_clear(&r);
 	store_fields_free(fields, nfields);
@@ -205,9 +293,9 @@ out:
 }
 
 static int
-item_cmp(const void *a, const void *b)
+entry_cmp(const void *a, const void *b)
 {
-	const struct item *x = a, *y = b;
+	const struct entry *x = a, *y = b;
 
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
@@ -223,68 +311,77 @@ group_name(struct compose *k, int g)
 	    "Other releases";
 }
 
+/* The plain chunk in k->part, quoted-printable, onto out; part emptied. */
+static void
+flush_part(struct compose *k, FILE *out)
+{
+	if (k->part.len == 0)
+		return;
+	buf_reset(&k->qp);
+	mail_qp(&k->qp, buf_str(&k->part));
+	fwrite(k->qp.data, 1, k->qp.len, out);
+	buf_reset(&k->part);
+}
+
 /* ---- the text part ---- */
 
 static void
-text_part(struct compose *k, const char *heading, struct buf *b)
+text_heading(struct compose *k, const char *heading)
 {
-	size_t nlinks = 0;
-	int group = -1;
-
-	mail_wrap(b, heading, "", DIGEST_WRAP);
+	mail_wrap(&k->part, heading, "", DIGEST_WRAP);
 	if (k->n == 0)
-		buf_addstr(b, "\nNothing new.\n");
-	for (size_t i = 0; i < k->n; i++) {
-		struct item *it = &k->items[i];
-		char date[DATE_RFC3339_SIZE], line[160];
+		buf_addstr(&k->part, "\nNothing new.\n");
+	flush_part(k, k->msg);
+}
 
-		if (it->group != group) {
-			group = it->group;
-			buf_addstr(b, "\n\n== ");
-			buf_addstr(b, group_name(k, group));
-			buf_addstr(b, " ==\n");
-		}
+static void
+text_group(struct compose *k, int group)
+{
+	buf_addstr(&k->part, "\n\n== ");
+	buf_addstr(&k->part, group_name(k, group));
+	buf_addstr(&k->part, " ==\n");
+	flush_part(k, k->msg);
+}
+
+static void
+text_item(struct compose *k, const struct item *it)
+{
+	struct buf *b = &k->part;
+	char date[DATE_RFC3339_SIZE], line[160];
+
+	buf_addc(b, '\n');
+	mail_wrap(b, it->title, "", DIGEST_WRAP);
+	date_format_rfc3339(it->published, date);
+	date[10] = '\0';
+	{
+		char *meta = xasprintf("%s, %s", date, it->sources);
+
+		mail_wrap(b, meta, "  ", DIGEST_WRAP);
+		free(meta);
+	}
+	if (it->others != NULL) {
+		char *o = xasprintf("Also under: %s", it->others);
+
+		mail_wrap(b, o, "  ", DIGEST_WRAP);
+		free(o);
+	}
+	if (it->summary != NULL) {
 		buf_addc(b, '\n');
-		mail_wrap(b, it->title, "", DIGEST_WRAP);
-		date_format_rfc3339(it->published, date);
-		date[10] = '\0';
-		snprintf(line, sizeof(line), "%s, ", date);
-		{
-			char *meta = xasprintf("%s%s", line, it->sources);
-
-			mail_wrap(b, meta, "  ", DIGEST_WRAP);
-			free(meta);
-		}
-		if (it->others != NULL) {
-			char *o = xasprintf("Also under: %s", it->others);
-
-			mail_wrap(b, o, "  ", DIGEST_WRAP);
-			free(o);
-		}
-		if (it->summary != NULL) {
-			buf_addc(b, '\n');
-			mail_wrap(b, it->summary, "  ", DIGEST_WRAP);
-		}
-		if (it->link != NULL) {
-			snprintf(line, sizeof(line), "  [%zu]\n", ++nlinks);
-			buf_addstr(b, line);
-		}
+		mail_wrap(b, it->summary, "  ", DIGEST_WRAP);
 	}
-	if (nlinks > 0) {
-		size_t j = 0;
-
-		buf_addstr(b, "\n\nLinks:\n");
-		for (size_t i = 0; i < k->n; i++)
-			if (k->items[i].link != NULL) {
-				char num[32];
-
-				snprintf(num, sizeof(num), "[%zu] ", ++j);
-				buf_addstr(b, num);
-				buf_addstr(b, k->items[i].link);
-				buf_addc(b, '\n');
-			}
+	if (it->link != NULL) {
+		snprintf(line, sizeof(line), "  [%zu]\n", ++k->nlinks);
+		buf_addstr(b, line);
 	}
-	buf_addstr(b, "\n-- \nSent by feedmill " PACKAGE_VERSION ".\n");
+	flush_part(k, k->msg);
+	if (it->link != NULL) {
+		/* its line of the list at the end of the part */
+		snprintf(line, sizeof(line), "[%zu] ", k->nlinks);
+		buf_addstr(b, line);
+		buf_addstr(b, it->link);
+		buf_addc(b, '\n');
+		flush_part(k, k->links);
+	}
 }
 
 /* ---- the HTML part ---- */
@@ -317,9 +414,9 @@ html_text(struct buf *b, const char *s)
 }
 
 static void
-html_part(struct compose *k, const char *heading, struct buf *b)
+html_heading(struct compose *k, const char *heading)
 {
-	int group = -1;
+	struct buf *b = &k->part;
 
 	buf_addstr(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
 	html_text(b, heading);
@@ -329,46 +426,54 @@ html_part(struct compose *k, const char *heading, struct buf *b)
 	buf_addstr(b, "</h1>\n");
 	if (k->n == 0)
 		buf_addstr(b, "<p>Nothing new.</p>\n");
-	for (size_t i = 0; i < k->n; i++) {
-		struct item *it = &k->items[i];
-		char date[DATE_RFC3339_SIZE];
+	flush_part(k, k->html);
+}
 
-		if (it->group != group) {
-			group = it->group;
-			buf_addstr(b, "<h2 style=\"font-size:1.1em;border-bottom:1px solid #ccc;"
-			    "margin-top:1.5em\">");
-			html_text(b, group_name(k, group));
-			buf_addstr(b, "</h2>\n");
-		}
-		buf_addstr(b, "<div style=\"margin:1em 0\">\n<div style=\"font-weight:bold\">");
-		if (it->link != NULL) {
-			buf_addstr(b, "<a href=\"");
-			html_text(b, it->link);
-			buf_addstr(b, "\" style=\"color:#0645ad\">");
-			html_text(b, it->title);
-			buf_addstr(b, "</a>");
-		} else
-			html_text(b, it->title);
-		date_format_rfc3339(it->published, date);
-		date[10] = '\0';
-		buf_addstr(b, "</div>\n<div style=\"color:#555;font-size:.9em\">");
-		html_text(b, date);
-		buf_addstr(b, " · ");
-		html_text(b, it->sources);
-		if (it->others != NULL) {
-			buf_addstr(b, " · also under ");
-			html_text(b, it->others);
-		}
-		buf_addstr(b, "</div>\n");
-		if (it->summary != NULL) {
-			buf_addstr(b, "<p style=\"margin:.3em 0\">");
-			html_text(b, it->summary);
-			buf_addstr(b, "</p>\n");
-		}
-		buf_addstr(b, "</div>\n");
+static void
+html_group(struct compose *k, int group)
+{
+	struct buf *b = &k->part;
+
+	buf_addstr(b, "<h2 style=\"font-size:1.1em;border-bottom:1px solid #ccc;"
+	    "margin-top:1.5em\">");
+	html_text(b, group_name(k, group));
+	buf_addstr(b, "</h2>\n");
+	flush_part(k, k->html);
+}
+
+static void
+html_item(struct compose *k, const struct item *it)
+{
+	struct buf *b = &k->part;
+	char date[DATE_RFC3339_SIZE];
+
+	buf_addstr(b, "<div style=\"margin:1em 0\">\n<div style=\"font-weight:bold\">");
+	if (it->link != NULL) {
+		buf_addstr(b, "<a href=\"");
+		html_text(b, it->link);
+		buf_addstr(b, "\" style=\"color:#0645ad\">");
+		html_text(b, it->title);
+		buf_addstr(b, "</a>");
+	} else
+		html_text(b, it->title);
+	date_format_rfc3339(it->published, date);
+	date[10] = '\0';
+	buf_addstr(b, "</div>\n<div style=\"color:#555;font-size:.9em\">");
+	html_text(b, date);
+	buf_addstr(b, " · ");
+	html_text(b, it->sources);
+	if (it->others != NULL) {
+		buf_addstr(b, " · also under ");
+		html_text(b, it->others);
 	}
-	buf_addstr(b, "<p style=\"color:#777;font-size:.8em\">Sent by feedmill " PACKAGE_VERSION
-	    ".</p>\n</body></html>\n");
+	buf_addstr(b, "</div>\n");
+	if (it->summary != NULL) {
+		buf_addstr(b, "<p style=\"margin:.3em 0\">");
+		html_text(b, it->summary);
+		buf_addstr(b, "</p>\n");
+	}
+	buf_addstr(b, "</div>\n");
+	flush_part(k, k->html);
 }
 
 /* ---- the message ---- */
@@ -399,17 +504,73 @@ subject_of(const struct conf_digest *d, size_t count, const char *date)
 	return buf_detach(&b);
 }
 
+/* All of from (from its start) onto the end of to. */
+static void
+append_file(FILE *from, FILE *to)
+{
+	char chunk[16384];
+	size_t n;
+
+	fflush(from);
+	rewind(from);
+	while ((n = fread(chunk, 1, sizeof(chunk), from)) > 0)
+		fwrite(chunk, 1, n, to);
+}
+
+/* The message headers and the start of the text part. */
+static void
+message_head(struct compose *k, struct store_digest_run *run, const char *subject,
+    const char *domain, int64_t now)
+{
+	const struct conf_digest *d = k->d;
+	struct buf b;
+	char mdate[64], *v;
+
+	buf_init(&b, (size_t)-1);
+	v = xasprintf("feedmill <%s>", k->c->smtp_from);
+	mail_header(&b, "From", v);
+	free(v);
+	{
+		struct buf to;
+
+		buf_init(&to, (size_t)-1);
+		for (size_t i = 0; i < d->to.n; i++) {
+			if (i > 0)
+				buf_addstr(&to, ", ");
+			buf_addstr(&to, d->to.v[i]);
+		}
+		mail_header(&b, "To", buf_str(&to));
+		buf_release(&to);
+	}
+	mail_date(now, mdate, sizeof(mdate));
+	mail_header(&b, "Date", mdate);
+	mail_header(&b, "Subject", subject);
+	mail_header(&b, "Message-ID", run->message_id);
+	v = xasprintf("feedmill digest %s <%s.digest.%s>", d->name, d->name, domain);
+	mail_header(&b, "List-Id", v);
+	free(v);
+	mail_header(&b, "Auto-Submitted", "auto-generated");
+	mail_header(&b, "MIME-Version", "1.0");
+	/* "=_" never occurs in quoted-printable text: a safe boundary */
+	buf_addstr(&b, "Content-Type: multipart/alternative; boundary=\"=_feedmill_alt\"\r\n\r\n"
+	    "This is a message in MIME format.\r\n\r\n--=_feedmill_alt\r\n"
+	    "Content-Type: text/plain; charset=utf-8; format=fixed\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	fwrite(b.data, 1, b.len, k->msg);
+	buf_release(&b);
+}
+
 int
 digest_compose(struct store *s, struct tagger *t, const struct conf *c,
     const struct conf_digest *d, int64_t now, struct store_digest_run *run,
     int64_t **ids, size_t *n, char **err)
 {
 	struct compose k;
-	int64_t *cand = NULL, since, first;
+	struct store_candidate *cand = NULL;
+	int64_t since, first;
 	size_t ncand = 0, more = 0;
-	char date[11], mdate[64], *subject, *heading, *domain, *to;
-	struct buf msg, text, html;
-	int status = -1, began = 0;
+	char date[11], *subject = NULL, *heading = NULL, *domain;
+	int status = -1, began = 0, group = -1;
 
 	memset(&k, 0, sizeof(k));
 	memset(run, 0, sizeof(*run));
@@ -420,6 +581,18 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 	k.t = t;
 	k.c = c;
 	k.d = d;
+	buf_init(&k.part, (size_t)-1);
+	buf_init(&k.qp, (size_t)-1);
+	/* the digest's fields filter, as the slugs releases are stored with */
+	k.filter_slugs = xcalloc(d->fields.n + 1, sizeof(*k.filter_slugs));
+	for (size_t j = 0; j < d->fields.n; j++) {
+		int f = tagger_lookup(t, d->fields.v[j]);
+
+		if (f >= 0)
+			k.filter_slugs[k.nfilter++] = tagger_field(t, (size_t)f)->slug;
+	}
+	if (d->fields.n > 0 && k.nfilter == 0)
+		k.filter_slugs[k.nfilter++] = "";	/* names no field: nothing passes */
 	/* one read transaction for the thousands of reads below */
 	if (!store_in_transaction(s)) {
 		if (store_begin(s) == -1)
@@ -433,33 +606,32 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 		first = since = now - DIGEST_FIRST_WINDOW;
 	if (store_digest_candidates(s, d->name, first, now, &cand, &ncand) == -1)
 		goto store_failed;
-	k.items = xcalloc(ncand ? ncand : 1, sizeof(*k.items));
+
+	/* first pass: which, and in what order */
+	k.v = xcalloc(ncand ? ncand : 1, sizeof(*k.v));
 	*ids = xcalloc(ncand ? ncand : 1, sizeof(**ids));
 	for (size_t i = 0; i < ncand; i++) {
-		int r = take(&k, cand[i], &k.items[k.n]);
+		int r = classify(&k, &cand[i], &k.v[k.n]);
 
 		if (r == -1)
 			goto store_failed;
 		if (r == 0)
 			continue;
 		if (k.n == (size_t)d->max_items) {
-			/* kept for the next run */
-			free(k.items[k.n].title);
-			free(k.items[k.n].link);
-			free(k.items[k.n].summary);
-			free(k.items[k.n].sources);
-			free(k.items[k.n].others);
-			more++;
+			more++;		/* kept for the next run */
 			continue;
 		}
-		(*ids)[(*n)++] = cand[i];
+		(*ids)[(*n)++] = cand[i].id;
 		k.n++;
 	}
+	free(cand);
+	cand = NULL;
 	if (k.n == 0 && !d->send_empty) {
 		status = 1;
 		goto out;
 	}
-	qsort(k.items, k.n, sizeof(*k.items), item_cmp);
+	qsort(k.v, k.n, sizeof(*k.v), entry_cmp);
+
 	digest_local_date(now, d->timezone, date);
 	subject = subject_of(d, k.n, date);
 	heading = more > 0 ? xasprintf("%s (%zu more next time)", subject, more) : xstrdup(subject);
@@ -470,55 +642,50 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 	run->created = now;
 	run->items = (int)k.n;
 	run->message_id = xasprintf("<digest.%s.%lld@%s>", d->name, (long long)now, domain);
+	if ((k.msg = store_scratch_file(s)) == NULL || (k.html = store_scratch_file(s)) == NULL ||
+	    (k.links = store_scratch_file(s)) == NULL)
+		goto store_failed;
 
-	buf_init(&msg, (size_t)-1);
-	mail_date(now, mdate, sizeof(mdate));
-	{
-		char *from = xasprintf("feedmill <%s>", c->smtp_from);
+	/* second pass: each release into both parts */
+	message_head(&k, run, subject, domain, now);
+	text_heading(&k, heading);
+	html_heading(&k, heading);
+	for (size_t i = 0; i < k.n; i++) {
+		struct item it;
 
-		mail_header(&msg, "From", from);
-		free(from);
+		if (load(&k, &k.v[i], &it) == -1)
+			goto store_failed;
+		if (k.v[i].group != group) {
+			group = k.v[i].group;
+			text_group(&k, group);
+			html_group(&k, group);
+		}
+		text_item(&k, &it);
+		html_item(&k, &it);
+		item_clear(&it);
 	}
-	buf_init(&text, (size_t)-1);
-	for (size_t i = 0; i < d->to.n; i++) {
-		if (i > 0)
-			buf_addstr(&text, ", ");
-		buf_addstr(&text, d->to.v[i]);
+	if (k.nlinks > 0) {
+		buf_addstr(&k.part, "\n\nLinks:\n");
+		flush_part(&k, k.msg);
+		append_file(k.links, k.msg);
 	}
-	to = buf_detach(&text);
-	mail_header(&msg, "To", to);
-	free(to);
-	mail_header(&msg, "Date", mdate);
-	mail_header(&msg, "Subject", subject);
-	mail_header(&msg, "Message-ID", run->message_id);
-	{
-		char *list = xasprintf("feedmill digest %s <%s.digest.%s>", d->name, d->name, domain);
-
-		mail_header(&msg, "List-Id", list);
-		free(list);
+	buf_addstr(&k.part, "\n-- \nSent by feedmill " PACKAGE_VERSION ".\n");
+	flush_part(&k, k.msg);
+	fputs("\r\n--=_feedmill_alt\r\nContent-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", k.msg);
+	buf_addstr(&k.part, "<p style=\"color:#777;font-size:.8em\">Sent by feedmill "
+	    PACKAGE_VERSION ".</p>\n</body></html>\n");
+	flush_part(&k, k.html);
+	append_file(k.html, k.msg);
+	fputs("\r\n--=_feedmill_alt--\r\n", k.msg);
+	if (fflush(k.msg) != 0 || ferror(k.msg) || ferror(k.html) || ferror(k.links)) {
+		*err = xasprintf("cannot write the digest beside the database: %s",
+		    strerror(errno));
+		goto out;
 	}
-	mail_header(&msg, "Auto-Submitted", "auto-generated");
-	mail_header(&msg, "MIME-Version", "1.0");
-	/* "=_" never occurs in quoted-printable text: a safe boundary */
-	buf_addstr(&msg, "Content-Type: multipart/alternative; boundary=\"=_feedmill_alt\"\r\n\r\n"
-	    "This is a message in MIME format.\r\n\r\n--=_feedmill_alt\r\n"
-	    "Content-Type: text/plain; charset=utf-8; format=fixed\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	buf_init(&text, (size_t)-1);
-	text_part(&k, heading, &text);
-	mail_qp(&msg, buf_str(&text));
-	buf_release(&text);
-	buf_addstr(&msg, "\r\n--=_feedmill_alt\r\nContent-Type: text/html; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	buf_init(&html, (size_t)-1);
-	html_part(&k, heading, &html);
-	mail_qp(&msg, buf_str(&html));
-	buf_release(&html);
-	buf_addstr(&msg, "\r\n--=_feedmill_alt--\r\n");
-	run->message_len = msg.len;
-	run->message = buf_detach(&msg);
-	free(subject);
-	free(heading);
+	run->message_len = (size_t)ftello(k.msg);
+	run->message = k.msg;
+	k.msg = NULL;
 	status = 0;
 	goto out;
 store_failed:
@@ -526,15 +693,24 @@ store_failed:
 out:
 	if (began && store_commit(s) == -1 && status == 0)
 		status = -1;	/* a read transaction: nothing to lose */
-	for (size_t i = 0; i < k.n; i++) {
-		free(k.items[i].title);
-		free(k.items[i].link);
-		free(k.items[i].summary);
-		free(k.items[i].sources);
-		free(k.items[i].others);
+	if (k.msg != NULL)
+		fclose(k.msg);
+	if (k.html != NULL)
+		fclose(k.html);
+	if (k.links != NULL)
+		fclose(k.links);
+	for (size_t i = 0; i < k.ntitles; i++) {
+		free(k.titles[i].name);
+		free(k.titles[i].title);
 	}
-	free(k.items);
+	free(k.titles);
+	free(k.filter_slugs);
+	buf_release(&k.part);
+	buf_release(&k.qp);
+	free(k.v);
 	free(cand);
+	free(subject);
+	free(heading);
 	if (status != 0) {
 		free(*ids);
 		*ids = NULL;

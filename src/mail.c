@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,11 +205,29 @@ mail_wrap(struct buf *b, const char *text, const char *indent, int width)
 
 /* ---- sending ---- */
 
-static int send_sendmail(const struct conf *c, const struct conf_list *to, const char *msg,
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_sendmail(const struct conf *c, const struct conf_list *to, int fd,
     size_t len, char **err);
 
+/* The message being uploaded: len bytes of fd, read at off (pread, so
+ * nothing else's file offset matters). */
 struct upload {
-	const char	*data;
+	int		 fd;
 	size_t		 len;
 	size_t		 off;
 };
@@ -218,12 +237,16 @@ read_cb(char *out, size_t size, size_t nmemb, void *arg)
 {
 	struct upload *u = arg;
 	size_t n = size * nmemb;
+	ssize_t got;
 
 	if (n > u->len - u->off)
 		n = u->len - u->off;
-	memcpy(out, u->data + u->off, n);
-	u->off += n;
-	return n;
+	if (n == 0)
+		return 0;
+	if ((got = pread(u->fd, out, n, (off_t)u->off)) <= 0)
+		return CURL_READFUNC_ABORT;	/* the file shrank, or an I/O error */
+	u->off += (size_t)got;
+	return (size_t)got;
 }
 
 static char *
@@ -246,8 +269,7 @@ read_password(const char *path, char **err)
 
 /* What an SMTP transfer needs until it ends. */
 struct smtp_job {
-	struct upload	 u;
-	char		*message;
+	struct upload	 u;	/* u.fd is the job's own */
 	struct curl_slist *rcpt;
 	char		*from;
 	char		*password;
@@ -262,7 +284,8 @@ smtp_job_free(struct smtp_job *j)
 	curl_slist_free_all(j->rcpt);
 	free(j->from);
 	free(j->url);
-	free(j->message);
+	if (j->u.fd != -1)
+		close(j->u.fd);
 	if (j->password != NULL) {
 		sodium_memzero(j->password, strlen(j->password));
 		free(j->password);
@@ -318,22 +341,23 @@ smtp_handle(const struct conf *c, const struct conf_list *to, struct smtp_job *j
 }
 
 static int
-send_smtp(const struct conf *c, const struct conf_list *to, const char *msg, size_t len,
-    char **err)
+send_smtp(const struct conf *c, const struct conf_list *to, int fd, size_t len, char **err)
 {
 	struct smtp_job *j = xcalloc(1, sizeof(*j));
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *h;
 
-	j->u.data = msg;
+	j->u.fd = -1;	/* the caller's: not closed here */
 	j->u.len = len;
 	if ((h = smtp_handle(c, to, j, err)) == NULL) {
 		smtp_job_free(j);
 		return -1;
 	}
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	j->u.fd = fd;
 	rc = curl_easy_perform(h);
+	j->u.fd = -1;
 	if (rc != CURLE_OK)
 		*err = xasprintf("cannot send through %s: %s", c->smtp_url,
 		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -355,7 +379,7 @@ smtp_done(void *arg, CURLcode rc, const char *error)
 
 int
 mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list *to,
-    const char *message, size_t len, mail_done_fn *done, void *arg, char **err)
+    int fd, size_t len, mail_done_fn *done, void *arg, char **err)
 {
 	struct smtp_job *j;
 	CURL *h;
@@ -363,7 +387,7 @@ mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list
 	*err = NULL;
 	if (c->sendmail != NULL) {
 		/* the local MTA takes a message at once */
-		int r = send_sendmail(c, to, message, len, err);
+		int r = send_sendmail(c, to, fd, len, err);
 
 		done(arg, r == 0 ? NULL : *err);
 		free(*err);
@@ -371,9 +395,11 @@ mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list
 		return 0;
 	}
 	j = xcalloc(1, sizeof(*j));
-	j->message = xmalloc(len + 1);
-	memcpy(j->message, message, len);
-	j->u.data = j->message;
+	if ((j->u.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		*err = xasprintf("cannot keep the message: %s", strerror(errno));
+		free(j);
+		return -1;
+	}
 	j->u.len = len;
 	j->done = done;
 	j->arg = arg;
@@ -393,7 +419,7 @@ mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list
 /* The local MTA: sendmail -i -f FROM -- TO..., the message on its stdin
  * with LF line ends, as sendmail expects. */
 static int
-send_sendmail(const struct conf *c, const struct conf_list *to, const char *msg, size_t len,
+send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t len,
     char **err)
 {
 	int fds[2], status;
@@ -424,19 +450,21 @@ send_sendmail(const struct conf *c, const struct conf_list *to, const char *msg,
 	close(fds[0]);
 	{
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+		char in[16384], out[16384];
+		size_t off = 0;
+		ssize_t got;
 
-		for (size_t i = 0; i < len;) {
-			size_t run = 0;
-			ssize_t w;
+		/* a chunk at a time, CRLF to LF (a CR alone is dropped too) */
+		while (off < len && (got = pread(fd, in, len - off < sizeof(in) ?
+		    len - off : sizeof(in), (off_t)off)) > 0) {
+			size_t o = 0;
 
-			/* CRLF to LF */
-			while (i + run < len && msg[i + run] != '\r')
-				run++;
-			if (run > 0 && (w = write(fds[1], msg + i, run)) <= 0)
-				break;
-			i += run;
-			if (i < len && msg[i] == '\r')
-				i++;
+			for (ssize_t i = 0; i < got; i++)
+				if (in[i] != '\r')
+					out[o++] = in[i];
+			off += (size_t)got;
+			if (write_all(fds[1], out, o) == -1)
+				break;	/* sendmail went away: its status says why */
 		}
 		signal(SIGPIPE, old);
 	}
@@ -450,11 +478,10 @@ send_sendmail(const struct conf *c, const struct conf_list *to, const char *msg,
 }
 
 int
-mail_send(const struct conf *c, const struct conf_list *to, const char *message, size_t len,
-    char **err)
+mail_send(const struct conf *c, const struct conf_list *to, int fd, size_t len, char **err)
 {
 	*err = NULL;
 	if (c->sendmail != NULL)
-		return send_sendmail(c, to, message, len, err);
-	return send_smtp(c, to, message, len, err);
+		return send_sendmail(c, to, fd, len, err);
+	return send_smtp(c, to, fd, len, err);
 }

@@ -2,9 +2,10 @@
  * mail: the pieces of an Internet message (RFC 5322, MIME) and sending one.
  *
  * Messages are composed here, not with libcurl's MIME API: a digest is
- * stored whole in the outbox before it is sent (so a restart resends the
- * same bytes) and `digest --dry-run` prints it, and curl_mime can only
- * stream a message into a transfer. Header values never carry a line
+ * stored in the outbox before it is sent (so a restart resends the same
+ * bytes) and `digest --dry-run` prints it, and curl_mime can only stream a
+ * message into a transfer. A message to send is a file (its first len
+ * bytes), read a chunk at a time: it is never in memory whole. Header values never carry a line
  * break or a control character, whatever the feed put in a title.
  */
 #ifndef FEEDMILL_MAIL_H
@@ -34,19 +35,20 @@ void mail_wrap(struct buf *b, const char *text, const char *indent, int width);
  * url (libcurl; STARTTLS and AUTH as configured), or to the sendmail
  * program when the configuration names one. Blocks. 0, or -1 with *err.
  */
-int mail_send(const struct conf *c, const struct conf_list *to, const char *message,
-    size_t len, char **err);
+int mail_send(const struct conf *c, const struct conf_list *to, int fd, size_t len,
+    char **err);
 
 /*
  * The same without blocking, for the daemon: the SMTP transfer runs on the
  * fetcher's multi handle and done(arg, error) runs from the loop when it
  * ends (error NULL: the server took it). The sendmail program is run at
- * once, done called before this returns. 0, or -1 with *err if it could
- * not start (done is then not called).
+ * once, done called before this returns. The transfer reads its own
+ * duplicate of fd: the caller may close fd at once. 0, or -1 with *err if
+ * it could not start (done is then not called).
  */
 struct fetcher;
 typedef void mail_done_fn(void *arg, const char *error);
 int mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list *to,
-    const char *message, size_t len, mail_done_fn *done, void *arg, char **err);
+    int fd, size_t len, mail_done_fn *done, void *arg, char **err);
 
 #endif

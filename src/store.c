@@ -145,6 +145,11 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;",
 	/* 7: a digest's window is found by when releases were first stored */
 	"CREATE INDEX release_by_first_seen ON release(first_seen);",
+	/* 8: ... with the publication date beside it, so a digest sorts its
+	 * window without reading the rows (published is stored after the
+	 * bodies, on overflow pages) */
+	"DROP INDEX release_by_first_seen;"
+	"CREATE INDEX release_by_first_seen ON release(first_seen, published);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))
@@ -310,6 +315,12 @@ store_open_readonly(struct store **sp, const char *state_dir, char **err)
 	*err = NULL;
 	s->path = xasprintf("%s/%s", state_dir, STORE_FILE);
 	if (stat(s->path, &st) == -1) {
+		/* none yet is not an error; one we may not read is */
+		if (errno != ENOENT) {
+			*err = xasprintf("cannot read '%s': %s", s->path, strerror(errno));
+			store_close(s);
+			return -1;
+		}
 		store_close(s);
 		return 1;
 	}

@@ -11,6 +11,7 @@
 #define FEEDMILL_STORE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define STORE_FILE		"feedmill.db"
 /* Held (flock) by the one process that writes the database. */
@@ -142,6 +143,9 @@ int store_release_by_fingerprint(struct store *s,
 int store_release_by_link(struct store *s, const char *canonical_link, int64_t *id);
 /* Read a release (0), or -1. */
 int store_release_get(struct store *s, int64_t id, struct store_release *out);
+/* The same without the bodies, categories and dates (id, uid, title, links,
+ * author, summary): cheap, for lists. */
+int store_release_head(struct store *s, int64_t id, struct store_release *out);
 /* Insert r (r->id is set) with its paragraph hashes. 0 or -1. */
 int store_release_insert(struct store *s, struct store_release *r,
     const uint64_t *hashes, size_t nhashes);
@@ -241,7 +245,9 @@ int store_publish_all_later(struct store *s);
 
 /* ---- digests (store_digest.c) ---- */
 
-/* A composed digest run in the outbox. Strings and message malloc'd. */
+/* A composed digest run in the outbox. Strings malloc'd; the message is
+ * a scratch file (store_scratch_file), so that a digest of thousands of
+ * releases never sits in memory whole. */
 struct store_digest_run {
 	int64_t		 id;
 	char		*digest;
@@ -249,7 +255,7 @@ struct store_digest_run {
 	int64_t		 window_end;
 	int64_t		 created;
 	char		*message_id;
-	char		*message;
+	FILE		*message;	/* message_len bytes from its start */
 	size_t		 message_len;
 	int		 items;
 	int		 attempts;
@@ -257,19 +263,33 @@ struct store_digest_run {
 	int		 sent;		/* 1 once the server took it */
 };
 
+/* A release a digest may carry: when it was first stored, in order. */
+struct store_candidate {
+	int64_t		 id;
+	int64_t		 published;
+};
+
+/* Bytes a message moves between its file and its row at a time. */
+#define STORE_BLOB_CHUNK	(64 * 1024)
+
 void store_digest_run_clear(struct store_digest_run *r);
 /* The end of the digest's last composed window (0 if none). 0 or -1. */
 int store_digest_last_end(struct store *s, const char *digest, int64_t *end);
 /* The start of its first window (0 if it never ran): where it began. */
 int store_digest_first_start(struct store *s, const char *digest, int64_t *start);
 /* Releases first stored in (since, until] that no run of this digest had,
- * in the order they came, into *ids (malloc'd). 0 or -1. */
+ * in the order they came, into *v (malloc'd). 0 or -1. */
 int store_digest_candidates(struct store *s, const char *digest, int64_t since,
-    int64_t until, int64_t **ids, size_t *n);
-/* Put a composed run in the outbox as pending, with its releases. */
+    int64_t until, struct store_candidate **v, size_t *n);
+/* An unnamed read-write file beside the database (O_TMPFILE), gone when
+ * closed; NULL with store_error(). */
+FILE *store_scratch_file(struct store *s);
+/* Put a composed run in the outbox as pending, with its releases; the
+ * message is copied from its file a chunk at a time. */
 int store_digest_add(struct store *s, struct store_digest_run *r, const int64_t *ids,
     size_t n);
-/* The oldest pending run of a digest: 1 with *r, 0 if none, -1. */
+/* The oldest pending run of a digest: 1 with *r (its message copied into
+ * a scratch file), 0 if none, -1. */
 int store_digest_pending(struct store *s, const char *digest, struct store_digest_run *r);
 /* When the digest was last sent (0: never). 0 or -1. */
 int store_digest_last_sent(struct store *s, const char *digest, int64_t *when);

@@ -3,8 +3,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -17,7 +21,8 @@ store_digest_run_clear(struct store_digest_run *r)
 {
 	free(r->digest);
 	free(r->message_id);
-	free(r->message);
+	if (r->message != NULL)
+		fclose(r->message);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -72,18 +77,18 @@ store_digest_pending_count(struct store *s, const char *digest)
 
 int
 store_digest_candidates(struct store *s, const char *digest, int64_t since, int64_t until,
-    int64_t **ids, size_t *n)
+    struct store_candidate **v, size_t *n)
 {
 	sqlite3_stmt *st;
 	size_t alloc = 0;
 	int r;
 
-	*ids = NULL;
+	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT r.id FROM release r WHERE r.first_seen > ?2 "
-	    "AND r.first_seen <= ?3 AND NOT EXISTS (SELECT 1 FROM digest_item d "
-	    "WHERE d.digest = ?1 AND d.release = r.id) ORDER BY r.first_seen, r.id",
-	    -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT r.id, r.published FROM release r "
+	    "WHERE r.first_seen > ?2 AND r.first_seen <= ?3 AND NOT EXISTS (SELECT 1 "
+	    "FROM digest_item d WHERE d.digest = ?1 AND d.release = r.id) "
+	    "ORDER BY r.first_seen, r.id", -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, "find releases for a digest");
 	store_bind_text(st, 1, digest);
 	sqlite3_bind_int64(st, 2, since);
@@ -91,14 +96,125 @@ store_digest_candidates(struct store *s, const char *digest, int64_t since, int6
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == alloc) {
 			alloc = alloc ? 2 * alloc : 64;
-			*ids = xrealloc(*ids, alloc * sizeof(**ids));
+			*v = xrealloc(*v, alloc * sizeof(**v));
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*v)[*n].id = sqlite3_column_int64(st, 0);
+		(*v)[*n].published = sqlite3_column_int64(st, 1);
+		(*n)++;
 	}
 	sqlite3_finalize(st);
 	if (r != SQLITE_DONE)
 		return store_fail(s, "find releases for a digest");
 	return 0;
+}
+
+FILE *
+store_scratch_file(struct store *s)
+{
+	char *dir = xstrdup(s->path), *slash = strrchr(dir, '/'), *tmpl;
+	FILE *f = NULL;
+	int fd;
+
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1)
+#endif
+	{
+		/* no O_TMPFILE here: a named file, unlinked at once */
+		tmpl = xasprintf("%s/.scratch.XXXXXX", dir);
+		if ((fd = mkostemp(tmpl, O_CLOEXEC)) != -1)
+			unlink(tmpl);
+		free(tmpl);
+	}
+	if (fd == -1 && (f = tmpfile()) != NULL) {
+		/* a state_dir we may not write (a dry run as another user) */
+		free(dir);
+		return f;
+	}
+	if (fd == -1 || (f = fdopen(fd, "w+")) == NULL) {
+		free(s->error);
+		s->error = xasprintf("cannot make a scratch file in '%s': %s", dir,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+	}
+	free(dir);
+	return f;
+}
+
+/* Copy len bytes of f (from its start) into the blob just inserted. */
+static int
+blob_from_file(struct store *s, sqlite3_int64 row, FILE *f, size_t len)
+{
+	sqlite3_blob *blob;
+	char chunk[STORE_BLOB_CHUNK];
+	size_t off = 0;
+
+	if (sqlite3_blob_open(s->db, "main", "digest_run", "message", row, 1, &blob) != SQLITE_OK)
+		return store_fail(s, "add a digest to the outbox");
+	while (off < len) {
+		size_t want = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+		ssize_t got = pread(fileno(f), chunk, want, (off_t)off);
+
+		if (got <= 0) {
+			sqlite3_blob_close(blob);
+			free(s->error);
+			s->error = xasprintf("cannot read a composed digest back: %s",
+			    got == 0 ? "file shorter than written" : strerror(errno));
+			return -1;
+		}
+		if (sqlite3_blob_write(blob, chunk, (int)got, (int)off) != SQLITE_OK) {
+			sqlite3_blob_close(blob);
+			return store_fail(s, "add a digest to the outbox");
+		}
+		off += (size_t)got;
+	}
+	if (sqlite3_blob_close(blob) != SQLITE_OK)
+		return store_fail(s, "add a digest to the outbox");
+	return 0;
+}
+
+/* The blob of a stored run into a scratch file, a chunk at a time. */
+static FILE *
+blob_to_file(struct store *s, sqlite3_int64 row, size_t *len)
+{
+	sqlite3_blob *blob;
+	char chunk[STORE_BLOB_CHUNK];
+	FILE *f;
+	size_t off = 0;
+
+	if ((f = store_scratch_file(s)) == NULL)
+		return NULL;
+	if (sqlite3_blob_open(s->db, "main", "digest_run", "message", row, 0, &blob) != SQLITE_OK) {
+		store_fail(s, "read the digest outbox");
+		fclose(f);
+		return NULL;
+	}
+	*len = (size_t)sqlite3_blob_bytes(blob);
+	while (off < *len) {
+		size_t n = *len - off < sizeof(chunk) ? *len - off : sizeof(chunk);
+
+		if (sqlite3_blob_read(blob, chunk, (int)n, (int)off) != SQLITE_OK) {
+			store_fail(s, "read the digest outbox");
+			break;
+		}
+		if (fwrite(chunk, 1, n, f) != n) {
+			free(s->error);
+			s->error = xasprintf("cannot write a scratch file: %s", strerror(errno));
+			break;
+		}
+		off += n;
+	}
+	sqlite3_blob_close(blob);
+	if (off < *len || fflush(f) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	return f;
 }
 
 int
@@ -115,7 +231,8 @@ store_digest_add(struct store *s, struct store_digest_run *run, const int64_t *i
 	sqlite3_bind_int64(st, 3, run->window_end);
 	sqlite3_bind_int64(st, 4, run->created);
 	store_bind_text(st, 5, run->message_id);
-	sqlite3_bind_blob(st, 6, run->message, (int)run->message_len, SQLITE_STATIC);
+	/* room for the message, written into it a chunk at a time below */
+	sqlite3_bind_zeroblob64(st, 6, (sqlite3_uint64)run->message_len);
 	sqlite3_bind_int(st, 7, run->items);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
@@ -123,6 +240,8 @@ store_digest_add(struct store *s, struct store_digest_run *run, const int64_t *i
 	}
 	sqlite3_finalize(st);
 	run->id = sqlite3_last_insert_rowid(s->db);
+	if (run->message_len > 0 && blob_from_file(s, run->id, run->message, run->message_len) == -1)
+		return -1;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO digest_item (digest, release, run) "
 	    "VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, "add a digest to the outbox");
@@ -148,7 +267,7 @@ store_digest_pending(struct store *s, const char *digest, struct store_digest_ru
 
 	memset(r, 0, sizeof(*r));
 	if (sqlite3_prepare_v2(s->db, "SELECT id, digest, window_start, window_end, created, "
-	    "message_id, message, items, attempts, next_attempt FROM digest_run "
+	    "message_id, NULL, items, attempts, next_attempt FROM digest_run "
 	    "WHERE digest = ?1 AND status = 'pending' ORDER BY id LIMIT 1", -1, &st,
 	    NULL) != SQLITE_OK)
 		return store_fail(s, "read the digest outbox");
@@ -161,11 +280,6 @@ store_digest_pending(struct store *s, const char *digest, struct store_digest_ru
 		r->window_end = sqlite3_column_int64(st, 3);
 		r->created = sqlite3_column_int64(st, 4);
 		r->message_id = store_column_text(st, 5);
-		r->message_len = (size_t)sqlite3_column_bytes(st, 6);
-		r->message = xmalloc(r->message_len + 1);
-		if (r->message_len > 0)
-			memcpy(r->message, sqlite3_column_blob(st, 6), r->message_len);
-		r->message[r->message_len] = '\0';
 		r->items = sqlite3_column_int(st, 7);
 		r->attempts = sqlite3_column_int(st, 8);
 		r->next_attempt = sqlite3_column_int64(st, 9);
@@ -173,6 +287,11 @@ store_digest_pending(struct store *s, const char *digest, struct store_digest_ru
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, "read the digest outbox");
+	/* the message into a scratch file: one chunk in memory at a time */
+	if (rc == SQLITE_ROW && (r->message = blob_to_file(s, r->id, &r->message_len)) == NULL) {
+		store_digest_run_clear(r);
+		return -1;
+	}
 	return rc == SQLITE_ROW;
 }
 

@@ -193,6 +193,39 @@ store_release_get(struct store *s, int64_t id, struct store_release *out)
 	return store_fail(s, "read a release");
 }
 
+int
+store_release_head(struct store *s, int64_t id, struct store_release *out)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	/* the columns stored before the bodies: no overflow page is read */
+	memset(out, 0, sizeof(*out));
+	if (store_prepare(s, STMT_RELEASE_HEAD, "SELECT id, uid, title, link, canonical_link, "
+	    "author, summary FROM release WHERE id = ?1", &st) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->uid = store_column_text(st, 1);
+		out->title = store_column_text(st, 2);
+		out->link = store_column_text(st, 3);
+		out->canonical_link = store_column_text(st, 4);
+		out->author = store_column_text(st, 5);
+		out->summary = store_column_text(st, 6);
+	}
+	sqlite3_reset(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r == SQLITE_DONE) {
+		free(s->error);
+		s->error = xasprintf("no release %lld in '%s'", (long long)id, s->path);
+		return -1;
+	}
+	return store_fail(s, "read a release");
+}
+
 static int
 index_paragraphs(struct store *s, int64_t id, const uint64_t *hashes, size_t n)
 {

@@ -48,7 +48,7 @@ main(void)
 		free(err);
 		err = NULL;
 	}
-	tap_is_int(store_schema_version(s), 7, "the schema is migrated to version 7");
+	tap_is_int(store_schema_version(s), 8, "the schema is migrated to version 8");
 
 	tap_is_int(store_source_sync(s, "press", "https://example.org/rss"), 0,
 	    "a configured source gets a row");
@@ -151,7 +151,7 @@ main(void)
 		    "PRAGMA user_version = 1;", NULL, NULL, NULL);
 		sqlite3_close(raw);
 		tap_is_int(store_open(&s, old, &err), 0, "a version 1 database opens");
-		tap_is_int(store_schema_version(s), 7, "and is migrated to the latest version");
+		tap_is_int(store_schema_version(s), 8, "and is migrated to the latest version");
 		tap_ok(store_source_get(s, "old", &src) == 0 && src.next_poll == 1234 &&
 		    src.etag != NULL && strcmp(src.etag, "\"e1\"") == 0 && src.retry_until == 0,
 		    "its sources keep their state through the migration");
