@@ -147,9 +147,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX release_by_first_seen ON release(first_seen);",
 	/* 8: ... with the publication date beside it, so a digest sorts its
 	 * window without reading the rows (published is stored after the
-	 * bodies, on overflow pages) */
+	 * bodies, on overflow pages); a release's sources in the order they
+	 * came, from the index alone (publishing and digests ask for each) */
 	"DROP INDEX release_by_first_seen;"
-	"CREATE INDEX release_by_first_seen ON release(first_seen, published);",
+	"CREATE INDEX release_by_first_seen ON release(first_seen, published);"
+	"DROP INDEX delivery_by_release;"
+	"CREATE INDEX delivery_by_release ON delivery(release, source, first_seen);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(*migrations)))

@@ -90,30 +90,67 @@ store_fields_free(struct store_field *v, size_t n)
 	free(v);
 }
 
+/* A source with when it first delivered the release, for sorting. */
+struct first_delivery {
+	char	*source;
+	int64_t	 first_seen;
+};
+
+static int
+first_delivery_cmp(const void *a, const void *b)
+{
+	const struct first_delivery *x = a, *y = b;
+
+	if (x->first_seen != y->first_seen)
+		return x->first_seen < y->first_seen ? -1 : 1;
+	return strcmp(x->source, y->source);
+}
+
 int
 store_release_sources(struct store *s, int64_t id, char ***names, size_t *n)
 {
+	struct first_delivery small[8], *v = small;
+	size_t nv = 0, alloc = sizeof(small) / sizeof(*small);
 	sqlite3_stmt *st;
 	int r;
 
 	*names = NULL;
 	*n = 0;
-	if (store_prepare(s, STMT_RELEASE_SOURCES, "SELECT source FROM delivery "
-	    "WHERE release = ?1 GROUP BY source ORDER BY min(first_seen), source", &st) == -1)
+	/* from the index (release, source, first_seen) alone, grouped in its
+	 * order; the handful of rows sorted here rather than by a sorter */
+	if (store_prepare(s, STMT_RELEASE_SOURCES, "SELECT source, min(first_seen) FROM delivery "
+	    "WHERE release = ?1 GROUP BY source", &st) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		*names = xrealloc(*names, (*n + 1) * sizeof(**names));
-		(*names)[(*n)++] = store_column_text(st, 0);
+		if (nv == alloc) {
+			alloc *= 2;
+			if (v == small) {
+				v = xcalloc(alloc, sizeof(*v));
+				memcpy(v, small, sizeof(small));
+			} else
+				v = xrealloc(v, alloc * sizeof(*v));
+		}
+		v[nv].source = store_column_text(st, 0);
+		v[nv].first_seen = sqlite3_column_int64(st, 1);
+		nv++;
 	}
 	sqlite3_reset(st);
 	if (r != SQLITE_DONE) {
-		for (size_t i = 0; i < *n; i++)
-			free((*names)[i]);
-		free(*names);
-		*names = NULL;
-		*n = 0;
+		for (size_t i = 0; i < nv; i++)
+			free(v[i].source);
+		if (v != small)
+			free(v);
 		return store_fail(s, "read a release's sources");
 	}
+	qsort(v, nv, sizeof(*v), first_delivery_cmp);
+	if (nv > 0) {
+		*names = xcalloc(nv, sizeof(**names));
+		for (size_t i = 0; i < nv; i++)
+			(*names)[i] = v[i].source;
+	}
+	*n = nv;
+	if (v != small)
+		free(v);
 	return 0;
 }
