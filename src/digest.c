@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "date.h"
@@ -641,7 +643,18 @@ digest_compose(struct store *s, struct tagger *t, const struct conf *c,
 	run->window_end = now;
 	run->created = now;
 	run->items = (int)k.n;
-	run->message_id = xasprintf("<digest.%s.%lld@%s>", d->name, (long long)now, domain);
+	{
+		/* stable for this run (it is stored in the message), unique
+		 * among runs: two composed in one second, or two installations
+		 * with the same digest name, differ in the random part */
+		unsigned char rnd[8];
+		char hex[2 * sizeof(rnd) + 1];
+
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+		run->message_id = xasprintf("<digest.%s.%lld.%s@%s>", d->name, (long long)now,
+		    hex, domain);
+	}
 	if ((k.msg = store_scratch_file(s)) == NULL || (k.html = store_scratch_file(s)) == NULL ||
 	    (k.links = store_scratch_file(s)) == NULL)
 		goto store_failed;

@@ -10,8 +10,9 @@
  * its first, naming the others. The message is multipart/alternative:
  * text/plain wrapped at 72 with its links listed, and text/html with
  * inline styles, no scripts and no remote images, all feed text escaped;
- * both UTF-8, quoted-printable. Its Message-ID is made of the digest and
- * the end of its window, so the same run always has the same id.
+ * both UTF-8, quoted-printable. Its Message-ID (the digest, the end of
+ * its window and a random part) is stored with the message, so every try
+ * of a run carries the same one, and no two runs share it.
  *
  * Sending is "compose, store as pending, send, mark sent": the outbox in
  * the store holds the message bytes, so a failure or a restart resends

@@ -422,10 +422,11 @@ static int
 send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t len,
     char **err)
 {
-	int fds[2], status;
+	int in_pipe[2], exec_pipe[2], status = 0, exec_errno = 0;
 	pid_t pid;
 	char **argv = xcalloc(to->n + 6, sizeof(*argv));
-	size_t n = 0;
+	size_t n = 0, off = 0;
+	ssize_t r;
 
 	argv[n++] = c->sendmail;
 	argv[n++] = (char *)(uintptr_t)"-i";
@@ -434,24 +435,36 @@ send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t l
 	argv[n++] = (char *)(uintptr_t)"--";
 	for (size_t i = 0; i < to->n; i++)
 		argv[n++] = to->v[i];
-	if (pipe(fds) == -1 || (pid = fork()) == -1) {
+	/* exec_pipe is closed by a successful exec (O_CLOEXEC); a failed one
+	 * writes its errno there first, so "cannot run" is told apart from
+	 * the program's own exit status */
+	if (pipe2(in_pipe, O_CLOEXEC) == -1) {
 		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(errno));
 		free(argv);
 		return -1;
 	}
+	if (pipe2(exec_pipe, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(errno));
+		close(in_pipe[0]);
+		close(in_pipe[1]);
+		free(argv);
+		return -1;
+	}
 	if (pid == 0) {
-		dup2(fds[0], 0);
-		close(fds[0]);
-		close(fds[1]);
-		execv(c->sendmail, argv);
+		int e;
+
+		if (dup2(in_pipe[0], 0) != -1)
+			execv(c->sendmail, argv);
+		e = errno;
+		(void)!write(exec_pipe[1], &e, sizeof(e));
 		_exit(127);
 	}
 	free(argv);
-	close(fds[0]);
+	close(in_pipe[0]);
+	close(exec_pipe[1]);
 	{
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 		char in[16384], out[16384];
-		size_t off = 0;
 		ssize_t got;
 
 		/* a chunk at a time, CRLF to LF (a CR alone is dropped too) */
@@ -462,16 +475,39 @@ send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t l
 			for (ssize_t i = 0; i < got; i++)
 				if (in[i] != '\r')
 					out[o++] = in[i];
+			if (write_all(in_pipe[1], out, o) == -1)
+				break;	/* the program stopped reading */
 			off += (size_t)got;
-			if (write_all(fds[1], out, o) == -1)
-				break;	/* sendmail went away: its status says why */
 		}
 		signal(SIGPIPE, old);
 	}
-	close(fds[1]);
-	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*err = xasprintf("%s failed (status %d)", c->sendmail,
+	close(in_pipe[1]);
+	while ((r = read(exec_pipe[0], &exec_errno, sizeof(exec_errno))) == -1 && errno == EINTR)
+		;
+	close(exec_pipe[0]);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			*err = xasprintf("cannot wait for %s: %s", c->sendmail, strerror(errno));
+			return -1;
+		}
+	}
+	if (r == (ssize_t)sizeof(exec_errno)) {
+		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(exec_errno));
+		return -1;
+	}
+	if (WIFSIGNALED(status)) {
+		*err = xasprintf("%s was killed by signal %d", c->sendmail, WTERMSIG(status));
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*err = xasprintf("%s failed (exit status %d)", c->sendmail,
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -1;
+	}
+	if (off < len) {
+		/* it exited 0 without reading it all: not delivered */
+		*err = xasprintf("%s stopped reading after %zu of %zu bytes", c->sendmail, off,
+		    len);
 		return -1;
 	}
 	return 0;
