@@ -67,6 +67,13 @@ if [ -n "$unitdir" ]; then
 		"$dest$unitdir/feedmill.service"
 	ok $? "feedmill.service starts $bindir/feedmill with $confdir/feedmill.conf"
 	grep -n '^ExecStart' "$dest$unitdir/feedmill.service" | sed 's/^/#   /'
+	# ConfigurationDirectory= names /etc/feedmill: only when that is it
+	if [ "$confdir" = /etc/feedmill ]; then
+		grep -qx 'ConfigurationDirectory=feedmill' "$dest$unitdir/feedmill.service"
+	else
+		! grep -q '^ConfigurationDirectory=' "$dest$unitdir/feedmill.service"
+	fi
+	ok $? "feedmill.service has ConfigurationDirectory= exactly when the configuration is in /etc/feedmill"
 fi
 
 # Edited by the operator, then installed over: the edit stays.

@@ -23,7 +23,9 @@ trap 'rm -rf "$tmp"' EXIT
 bindir=$(cd "$(dirname "$FEEDMILL")" && pwd) || exit 99
 mkdir "$tmp/etc" "$tmp/units" || exit 99
 cp "$top_srcdir/conf/demo.conf" "$tmp/etc/feedmill.conf" || exit 99
+# ConfigurationDirectory= as the build writes it for --sysconfdir=/etc
 sed -e "s|@bindir@|$bindir|g" -e "s|@pkgsysconfdir@|$tmp/etc|g" \
+	-e "s|@CONFIGURATION_DIRECTORY@|ConfigurationDirectory=feedmill|" \
 	"$top_srcdir/systemd/feedmill.service.in" >"$tmp/units/feedmill.service" || exit 99
 cp "$top_srcdir/systemd/feedmill.socket" "$tmp/units/feedmill.socket" || exit 99
 # systemd warns about unit files that are executable or world-writable;
@@ -47,7 +49,7 @@ else
 fi
 
 ! grep -n '@[A-Za-z_]*@' "$service" >"$tmp/left"
-ok $? "feedmill.service.in uses only @bindir@ and @pkgsysconfdir@"
+ok $? "feedmill.service.in uses only @bindir@, @pkgsysconfdir@ and @CONFIGURATION_DIRECTORY@"
 [ -s "$tmp/left" ] && show "$(cat "$tmp/left")"
 
 # Clean means no output at all: a warning (unknown key, bad value, missing
