@@ -85,29 +85,60 @@ mail_header(struct buf *b, const char *name, const char *value)
 	free(v);
 }
 
+/* Bytes that quoted-printable keeps as they are (33-126 but '=', and
+ * space and tab, which need a look at what follows). */
+static int
+qp_literal(unsigned char c)
+{
+	return (c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t';
+}
+
 void
 mail_qp(struct buf *b, const char *text)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char out[4096];		/* buffered: one buf_add a chunk, not a byte */
 	size_t col = 0, o = 0;
+	const unsigned char *p = (const unsigned char *)text;
 
-	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+	while (*p != '\0') {
 		char enc[4];
 		size_t n;
 
-		if (o + 8 > sizeof(out)) {
+		if (o + 80 > sizeof(out)) {
 			buf_add(b, out, o);
 			o = 0;
+		}
+		/* the common case: a run of bytes kept as they are, copied at
+		 * once up to the soft line break (a space or tab ends the run
+		 * where a line end may follow it; a dot where it would start a
+		 * line) */
+		if (qp_literal(*p) && !(*p == '.' && col == 0)) {
+			size_t run = 0, room = col < 75 ? 75 - col : 0;
+
+			while (run < room && qp_literal(p[run]) &&
+			    !((p[run] == ' ' || p[run] == '\t') &&
+			    (p[run + 1] == '\n' || p[run + 1] == '\0' || p[run + 1] == '\r')))
+				run++;
+			if (run > 0) {
+				memcpy(out + o, p, run);
+				o += run;
+				col += run;
+				p += run;
+				continue;
+			}
 		}
 		if (*p == '\n') {
 			out[o++] = '\r';
 			out[o++] = '\n';
 			col = 0;
+			p++;
 			continue;
 		}
-		if (*p == '\r')
+		if (*p == '\r') {
+			p++;
 			continue;
+		}
 		/* a space or tab before a line end must be encoded */
 		if ((*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\0' ||
 		    (p[1] == '\r' && p[2] == '\n'))) {
@@ -115,7 +146,7 @@ mail_qp(struct buf *b, const char *text)
 			enc[1] = hex[*p >> 4];
 			enc[2] = hex[*p & 15];
 			n = 3;
-		} else if ((*p >= 33 && *p <= 126 && *p != '=') || *p == ' ' || *p == '\t') {
+		} else if (qp_literal(*p)) {
 			/* a leading dot is encoded too: some relays mangle it */
 			if (*p == '.' && col == 0) {
 				enc[0] = '=';
@@ -141,6 +172,7 @@ mail_qp(struct buf *b, const char *text)
 		memcpy(out + o, enc, n);
 		o += n;
 		col += n;
+		p++;
 	}
 	buf_add(b, out, o);
 }
