@@ -17,6 +17,7 @@
 #include "fetch.h"
 #include "httpd.h"
 #include "log.h"
+#include "mail.h"
 #include "metrics.h"
 #include "notify.h"
 #include "parse.h"
@@ -1017,6 +1018,7 @@ daemon_run(const struct daemon_options *o)
 		source_free(d, src);
 	}
 	free(d->sources);
+	mail_abort_all();	/* a sendmail still running: killed, run kept */
 	daemon_digests_stop(d);
 	publisher_free(d->publisher);
 	httpd_stop(d->httpd);

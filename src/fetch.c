@@ -221,6 +221,12 @@ fetcher_free(struct fetcher *fr)
 	free(fr);
 }
 
+struct ev_loop *
+fetcher_loop(const struct fetcher *fr)
+{
+	return fr->loop;
+}
+
 int
 fetcher_running(const struct fetcher *fr)
 {

@@ -81,6 +81,9 @@ struct fetcher *fetcher_new(struct ev_loop *loop, const char *user_agent);
 void fetcher_free(struct fetcher *fr);
 /* Transfers running now. */
 int fetcher_running(const struct fetcher *fr);
+/* The loop it runs on (for work that goes with its transfers, such as a
+ * mail handed to a sendmail program). */
+struct ev_loop *fetcher_loop(const struct fetcher *fr);
 
 /*
  * Start a transfer. The callbacks run later, from the loop, never from

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <ev.h>
 #include <sodium.h>
 
 #include "conf.h"
@@ -255,6 +257,11 @@ write_all(int fd, const char *p, size_t n)
 
 static int send_sendmail(const struct conf *c, const struct conf_list *to, int fd,
     size_t len, char **err);
+static int sendmail_spawn(const struct conf *c, const struct conf_list *to, pid_t *pid,
+    int *in, char **err);
+static char *sendmail_outcome(const char *program, int status, int complete);
+static int pipe_start(struct ev_loop *loop, const struct conf *c, const struct conf_list *to,
+    int fd, size_t len, mail_done_fn *done, void *arg, char **err);
 
 /* The message being uploaded: len bytes of fd, read at off (pread, so
  * nothing else's file offset matters). */
@@ -409,6 +416,192 @@ smtp_done(void *arg, CURLcode rc, const char *error)
 	smtp_job_free(j);
 }
 
+/* ---- the sendmail program, from the loop ---- */
+
+/*
+ * The daemon must not wait for the program: a sendmail that delivers
+ * before it exits (msmtp, nullmailer) may take as long as the network.
+ * The program is started with posix_spawn (which reports a failed exec),
+ * the message is written to its stdin as the pipe takes it (an ev_io on
+ * the non-blocking write end) and its exit is an ev_child.
+ */
+struct pipe_job {
+	struct ev_loop	*loop;
+	ev_io		 io;
+	ev_child	 child;
+	char		*program;
+	int		 msg_fd;	/* the job's own duplicate */
+	size_t		 len;		/* message bytes */
+	size_t		 off;		/* read so far */
+	char		 buf[16384];	/* read, CRs dropped, not yet written */
+	size_t		 blen, bpos;
+	int		 pipe_fd;	/* -1 once closed */
+	int		 exited, status;
+	mail_done_fn	*done;
+	void		*arg;
+	LIST_ENTRY(pipe_job) link;
+};
+
+static LIST_HEAD(, pipe_job) pipe_jobs = LIST_HEAD_INITIALIZER(pipe_jobs);
+
+static void
+pipe_job_free(struct pipe_job *j)
+{
+	LIST_REMOVE(j, link);
+	ev_io_stop(j->loop, &j->io);
+	ev_child_stop(j->loop, &j->child);
+	if (j->pipe_fd != -1)
+		close(j->pipe_fd);
+	close(j->msg_fd);
+	free(j->program);
+	free(j);
+}
+
+/* Both ends are in: the pipe closed and the program gone. */
+static void
+pipe_finish(struct pipe_job *j)
+{
+	char *err = NULL;
+
+	if (j->pipe_fd != -1 || !j->exited)
+		return;
+	err = sendmail_outcome(j->program, j->status, j->off == j->len && j->bpos == j->blen);
+	j->done(j->arg, err);
+	free(err);
+	pipe_job_free(j);
+}
+
+static void
+pipe_close(struct pipe_job *j)
+{
+	ev_io_stop(j->loop, &j->io);
+	close(j->pipe_fd);
+	j->pipe_fd = -1;
+}
+
+static void
+pipe_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct pipe_job *j = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (;;) {
+		ssize_t n;
+
+		if (j->bpos == j->blen) {
+			char in[sizeof(j->buf)];
+			ssize_t got = 0;
+
+			if (j->off < j->len)
+				got = pread(j->msg_fd, in, j->len - j->off < sizeof(in) ?
+				    j->len - j->off : sizeof(in), (off_t)j->off);
+			if (got <= 0) {
+				/* all written (or the file failed: the short count
+				 * tells); EOF lets the program finish */
+				pipe_close(j);
+				pipe_finish(j);
+				return;
+			}
+			j->off += (size_t)got;
+			j->blen = j->bpos = 0;
+			for (ssize_t i = 0; i < got; i++)
+				if (in[i] != '\r')
+					j->buf[j->blen++] = in[i];
+			continue;
+		}
+		n = write(j->pipe_fd, j->buf + j->bpos, j->blen - j->bpos);
+		if (n > 0) {
+			j->bpos += (size_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;		/* the loop says when there is room */
+		/* the program went away without reading it all */
+		pipe_close(j);
+		pipe_finish(j);
+		return;
+	}
+}
+
+static void
+pipe_exited(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct pipe_job *j = w->data;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	j->exited = 1;
+	j->status = w->rstatus;
+	if (j->pipe_fd != -1) {
+		/* gone before it read everything */
+		pipe_close(j);
+	}
+	pipe_finish(j);
+}
+
+static int
+pipe_start(struct ev_loop *loop, const struct conf *c, const struct conf_list *to, int fd,
+    size_t len, mail_done_fn *done, void *arg, char **err)
+{
+	struct pipe_job *j;
+	int in, msg_fd;
+	pid_t pid;
+
+	if ((msg_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		*err = xasprintf("cannot keep the message: %s", strerror(errno));
+		return -1;
+	}
+	if (sendmail_spawn(c, to, &pid, &in, err) == -1) {
+		close(msg_fd);
+		return -1;
+	}
+	if (fcntl(in, F_SETFL, O_NONBLOCK) == -1) {
+		/* killed before its input ends, it sends nothing */
+		*err = xasprintf("cannot write to %s: %s", c->sendmail, strerror(errno));
+		kill(-pid, SIGKILL);
+		close(in);
+		close(msg_fd);
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		return -1;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->loop = loop;
+	j->program = xstrdup(c->sendmail);
+	j->msg_fd = msg_fd;
+	j->len = len;
+	j->pipe_fd = in;
+	j->done = done;
+	j->arg = arg;
+	LIST_INSERT_HEAD(&pipe_jobs, j, link);
+	ev_io_init(&j->io, pipe_writable, j->pipe_fd, EV_WRITE);
+	j->io.data = j;
+	ev_io_start(loop, &j->io);
+	ev_child_init(&j->child, pipe_exited, pid, 0);
+	j->child.data = j;
+	ev_child_start(loop, &j->child);
+	return 0;
+}
+
+void
+mail_abort_all(void)
+{
+	while (!LIST_EMPTY(&pipe_jobs)) {
+		struct pipe_job *j = LIST_FIRST(&pipe_jobs);
+
+		/* killed before its input ends, the program sends nothing
+		 * (closing first would hand it a truncated message); the run
+		 * stays pending and goes out after the next start */
+		if (!j->exited) {
+			kill(-j->child.pid, SIGKILL);	/* its group */
+			while (waitpid(j->child.pid, NULL, 0) == -1 && errno == EINTR)
+				;
+		}
+		pipe_job_free(j);
+	}
+}
+
 int
 mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list *to,
     int fd, size_t len, mail_done_fn *done, void *arg, char **err)
@@ -417,15 +610,8 @@ mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list
 	CURL *h;
 
 	*err = NULL;
-	if (c->sendmail != NULL) {
-		/* the local MTA takes a message at once */
-		int r = send_sendmail(c, to, fd, len, err);
-
-		done(arg, r == 0 ? NULL : *err);
-		free(*err);
-		*err = NULL;
-		return 0;
-	}
+	if (c->sendmail != NULL)
+		return pipe_start(fetcher_loop(fr), c, to, fd, len, done, arg, err);
 	j = xcalloc(1, sizeof(*j));
 	if ((j->u.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		*err = xasprintf("cannot keep the message: %s", strerror(errno));
@@ -450,14 +636,20 @@ mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list
 
 /* The local MTA: sendmail -i -f FROM -- TO..., the message on its stdin
  * with LF line ends, as sendmail expects. */
+/*
+ * Start the sendmail program (sendmail -i -f FROM -- TO...) with a pipe
+ * on its stdin: *pid, and *in the pipe's write end. An exec that fails is
+ * told apart from the program's own exit status: the child writes its
+ * errno to a close-on-exec pipe, which a successful exec closes. Between
+ * fork and exec the child makes only async-signal-safe calls.
+ */
 static int
-send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t len,
+sendmail_spawn(const struct conf *c, const struct conf_list *to, pid_t *pid, int *in,
     char **err)
 {
-	int in_pipe[2], exec_pipe[2], status = 0, exec_errno = 0;
-	pid_t pid;
+	int in_pipe[2], exec_pipe[2], exec_errno = 0;
 	char **argv = xcalloc(to->n + 6, sizeof(*argv));
-	size_t n = 0, off = 0;
+	size_t n = 0;
 	ssize_t r;
 
 	argv[n++] = c->sendmail;
@@ -467,24 +659,33 @@ send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t l
 	argv[n++] = (char *)(uintptr_t)"--";
 	for (size_t i = 0; i < to->n; i++)
 		argv[n++] = to->v[i];
-	/* exec_pipe is closed by a successful exec (O_CLOEXEC); a failed one
-	 * writes its errno there first, so "cannot run" is told apart from
-	 * the program's own exit status */
 	if (pipe2(in_pipe, O_CLOEXEC) == -1) {
 		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(errno));
 		free(argv);
 		return -1;
 	}
-	if (pipe2(exec_pipe, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+	if (pipe2(exec_pipe, O_CLOEXEC) == -1 || (*pid = fork()) == -1) {
 		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(errno));
 		close(in_pipe[0]);
 		close(in_pipe[1]);
 		free(argv);
 		return -1;
 	}
-	if (pid == 0) {
+	if (*pid == 0) {
+		struct sigaction sa;
+		sigset_t none;
 		int e;
 
+		/* the daemon ignores SIGPIPE, and an ignored signal would stay
+		 * ignored across exec */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* a group of its own: stopping it stops what it started too,
+		 * and a Ctrl-C meant for the daemon does not reach it */
+		setpgid(0, 0);
 		if (dup2(in_pipe[0], 0) != -1)
 			execv(c->sendmail, argv);
 		e = errno;
@@ -494,55 +695,73 @@ send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t l
 	free(argv);
 	close(in_pipe[0]);
 	close(exec_pipe[1]);
+	/* returns at once: at the exec (EOF) or its failure */
+	while ((r = read(exec_pipe[0], &exec_errno, sizeof(exec_errno))) == -1 && errno == EINTR)
+		;
+	close(exec_pipe[0]);
+	if (r == (ssize_t)sizeof(exec_errno)) {
+		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(exec_errno));
+		close(in_pipe[1]);
+		while (waitpid(*pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		return -1;
+	}
+	*in = in_pipe[1];
+	return 0;
+}
+
+/* The program's end, in words: NULL when it took the message. */
+static char *
+sendmail_outcome(const char *program, int status, int complete)
+{
+	if (WIFSIGNALED(status))
+		return xasprintf("%s was killed by signal %d", program, WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return xasprintf("%s failed (exit status %d)", program,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (!complete)	/* it exited 0 without reading it all: not delivered */
+		return xasprintf("%s stopped reading before the end of the message", program);
+	return NULL;
+}
+
+static int
+send_sendmail(const struct conf *c, const struct conf_list *to, int fd, size_t len,
+    char **err)
+{
+	int in, status = 0;
+	pid_t pid;
+	size_t off = 0;
+
+	if (sendmail_spawn(c, to, &pid, &in, err) == -1)
+		return -1;
 	{
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-		char in[16384], out[16384];
+		char buf[16384], out[16384];
 		ssize_t got;
 
 		/* a chunk at a time, CRLF to LF (a CR alone is dropped too) */
-		while (off < len && (got = pread(fd, in, len - off < sizeof(in) ?
-		    len - off : sizeof(in), (off_t)off)) > 0) {
+		while (off < len && (got = pread(fd, buf, len - off < sizeof(buf) ?
+		    len - off : sizeof(buf), (off_t)off)) > 0) {
 			size_t o = 0;
 
 			for (ssize_t i = 0; i < got; i++)
-				if (in[i] != '\r')
-					out[o++] = in[i];
-			if (write_all(in_pipe[1], out, o) == -1)
+				if (buf[i] != '\r')
+					out[o++] = buf[i];
+			if (write_all(in, out, o) == -1)
 				break;	/* the program stopped reading */
 			off += (size_t)got;
 		}
 		signal(SIGPIPE, old);
 	}
-	close(in_pipe[1]);
-	while ((r = read(exec_pipe[0], &exec_errno, sizeof(exec_errno))) == -1 && errno == EINTR)
-		;
-	close(exec_pipe[0]);
+	close(in);
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
 			*err = xasprintf("cannot wait for %s: %s", c->sendmail, strerror(errno));
 			return -1;
 		}
 	}
-	if (r == (ssize_t)sizeof(exec_errno)) {
-		*err = xasprintf("cannot run %s: %s", c->sendmail, strerror(exec_errno));
-		return -1;
-	}
-	if (WIFSIGNALED(status)) {
-		*err = xasprintf("%s was killed by signal %d", c->sendmail, WTERMSIG(status));
-		return -1;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*err = xasprintf("%s failed (exit status %d)", c->sendmail,
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
-	}
-	if (off < len) {
-		/* it exited 0 without reading it all: not delivered */
-		*err = xasprintf("%s stopped reading after %zu of %zu bytes", c->sendmail, off,
-		    len);
-		return -1;
-	}
-	return 0;
+	*err = sendmail_outcome(c->sendmail, status, off == len);
+	return *err != NULL ? -1 : 0;
 }
 
 int

@@ -41,14 +41,19 @@ int mail_send(const struct conf *c, const struct conf_list *to, int fd, size_t l
 /*
  * The same without blocking, for the daemon: the SMTP transfer runs on the
  * fetcher's multi handle and done(arg, error) runs from the loop when it
- * ends (error NULL: the server took it). The sendmail program is run at
- * once, done called before this returns. The transfer reads its own
- * duplicate of fd: the caller may close fd at once. 0, or -1 with *err if
- * it could not start (done is then not called).
+ * ends (error NULL: the server took it). A sendmail program runs the same
+ * way: its input is written as the pipe takes it and its exit is watched
+ * from the loop (the loop must be libev's default loop, which alone
+ * watches children). The transfer reads its own duplicate of fd: the
+ * caller may close fd at once. 0, or -1 with *err if it could not start
+ * (done is then not called).
  */
 struct fetcher;
 typedef void mail_done_fn(void *arg, const char *error);
 int mail_send_start(struct fetcher *fr, const struct conf *c, const struct conf_list *to,
     int fd, size_t len, mail_done_fn *done, void *arg, char **err);
+/* Stop the sendmail programs still running (killed, so none delivers a
+ * truncated message; done is not called): at the daemon's end. */
+void mail_abort_all(void);
 
 #endif

@@ -14,6 +14,7 @@ executable. TAP output.
 
 Debian's /usr/bin/python3 runs this: that is where python3-aiosmtpd lives.
 """
+import datetime
 import email
 import email.policy
 import email.utils
@@ -27,9 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feedmilltest import FEEDMILL, FIELDS_CONF, Tap, run_once, write_conf  # noqa: E402
+from feedmilltest import FEEDMILL, FIELDS_CONF, Daemon, Tap, run_once, write_conf  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -469,6 +471,98 @@ try:
         if len(inbox.messages) == 4 else ""
     t.ok("Rule of law conference" in text and "Youth forum" not in text,
          "with only the release it was composed with", text[:1000])
+
+    # ---- 6. the daemon does not wait for the program ----
+    # A sendmail that takes its time (msmtp delivers before it exits, as
+    # long as the network takes): the daemon runs it from its loop and
+    # answers HTTP meanwhile. Its clock starts 15 s before a 07:00 in
+    # Vienna a day or so on (a daemon sends at its `at`, not at start).
+    slow_mark = os.path.join(work, "slow-started")
+    slow = executable(os.path.join(work, "sendmail-slow"),
+                      "#!/bin/sh\ntouch %s\nsleep 4\nexec %s \"$@\"\n" % (slow_mark, good))
+    press += [("Media freedom office visits the region", "m2",
+               "&lt;p&gt;The office toured newsrooms in three towns.&lt;/p&gt;&lt;p&gt;Local "
+               "editors spoke of pressure from advertisers.&lt;/p&gt;")]
+    rss(press_feed, "Press room", press)
+    configure(slow)
+    http_port = free_port()
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("listen =\n", "listen = 127.0.0.1:%d\nbase_url = http://127.0.0.1:%d/\n"
+                             % (http_port, http_port), 1))
+    vienna = zoneinfo.ZoneInfo("Europe/Vienna")
+    day = datetime.datetime.fromtimestamp(T0 + 86400, vienna)
+    seven = day.replace(hour=7, minute=0, second=0, microsecond=0)
+    if seven.timestamp() <= T0 + 86400:
+        seven = (day + datetime.timedelta(days=1)).replace(hour=7, minute=0, second=0,
+                                                            microsecond=0)
+    d = Daemon(conf, env_extra=clock(int(seven.timestamp()) - 15))
+    try:
+        started = d.wait_for(lambda l: "event=listening" in l, timeout=30)
+        t.ok(started, "the daemon starts with a slow sendmail", d.log())
+        deadline = time.time() + 45
+        while time.time() < deadline and not os.path.exists(slow_mark):
+            time.sleep(0.05)
+        t.ok(os.path.exists(slow_mark), "at 07:00 its digest runs the program", d.log())
+        t0 = time.time()
+        try:
+            out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                  "--max-time", "3", "http://127.0.0.1:%d/healthz" % http_port],
+                                 capture_output=True, text=True, timeout=10).stdout
+        except subprocess.TimeoutExpired:
+            out = ""
+        took = time.time() - t0
+        t.ok(out in ("200", "503") and took < 2 and len(inbox.messages) == 4,
+             "while the program runs, the daemon answers HTTP at once (%.2f s)" % took,
+             (out, took, len(inbox.messages)))
+        sent = d.wait_for(lambda l: "event=digest-sent" in l, timeout=30)
+        t.ok(sent and len(inbox.messages) == 5, "then the digest is sent, once",
+             d.log() + msmtp_tail())
+        text = text_and_html(email.message_from_bytes(inbox.messages[-1][2],
+                                                      policy=email.policy.default))[0] \
+            if len(inbox.messages) == 5 else ""
+        t.ok("Media freedom office visits" in text, "with the new release", text[:500])
+        st, _ = d.stop()
+        t.ok(st == 0, "the daemon stops cleanly", d.log())
+        scan(("run",), d.log())
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    t.ok(query("SELECT count(*) FROM digest_run WHERE status = 'pending'")[0][0] == 0,
+         "nothing is left pending")
+
+    # ---- 7. the daemon stopped while the program runs ----
+    # It is killed before its input ends, so it delivers nothing, and the
+    # run stays pending for the next start: no truncated mail, none lost.
+    open(slow_mark, "w").close()
+    os.unlink(slow_mark)
+    press += [("Border management training ends", "bm1", "Border guards trained.")]
+    rss(press_feed, "Press room", press)
+    # two days after that 07:00: a catch-up run at start
+    d = Daemon(conf, env_extra=clock(int(seven.timestamp()) + 2 * 86400))
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and not os.path.exists(slow_mark):
+            time.sleep(0.05)
+        t.ok(os.path.exists(slow_mark), "a second catch-up digest runs the program", d.log())
+        st, secs = d.stop()
+        time.sleep(5)    # what the program would have taken, and more
+        t.ok(st == 0 and secs < 3 and len(inbox.messages) == 5,
+             "stopped meanwhile: the daemon exits at once (%.1f s), nothing is delivered" % secs,
+             (st, secs, len(inbox.messages), d.log()))
+        scan(("run",), d.log())
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    t.ok(query("SELECT count(*) FROM digest_run WHERE status = 'pending'")[0][0] == 1,
+         "the run stays pending")
+    configure(good)
+    st, out, err = fm("digest", "daily", "-c", conf,
+                      env=clock(int(seven.timestamp()) + 2 * 86400 + 60))
+    time.sleep(0.5)
+    t.ok(st == 0 and len(inbox.messages) == 6, "and goes out once at the next chance",
+         out + err + msmtp_tail())
     t.ok(not reports, "no sanitizer reports from any command", "\n".join(reports))
 finally:
     ctl.stop()
