@@ -398,6 +398,7 @@ main(int argc, char **argv)
 
 	while (items < max_items && (n = next_entry(&from)) != NULL) {
 		enum dedup_result r = DEDUP_NEW;
+		struct dedup_outcome o = { 0, 0 };
 		double t0;
 
 		if (n->key + POLL_DELAY > now)
@@ -412,7 +413,7 @@ main(int argc, char **argv)
 		} else {
 			if (items % BATCH == 0 && store_begin(s) == -1)
 				die("%s", store_error(s));
-			r = dedup_entry(s, &conf, from->name, &n->e, now, NULL);
+			r = dedup_entry(s, &conf, from->name, &n->e, now, &o);
 			if (r == DEDUP_ERROR)
 				die("%s: %s", n->e.id ? n->e.id : "?", store_error(s));
 			if ((items + 1) % BATCH == 0 && store_commit(s) == -1)
@@ -423,7 +424,7 @@ main(int argc, char **argv)
 		items++;
 		if (out != NULL)
 			fprintf(out, "%s\t%zu\t%s\t%lld\n", from->name, n->pos,
-			    peer ? "-" : dedup_result_name(r), (long long)release);
+			    peer ? "-" : dedup_result_name(r), (long long)o.release);
 		ent_free(n);
 		if (items % every == 0) {
 			long hwm, rss;
