@@ -167,6 +167,17 @@ cmd_status(int argc, char **argv)
 		return 1;
 	}
 	printf("feedmill %s, configuration %s\n", PACKAGE_VERSION, c.path);
+	{
+		long pid;
+		int w = store_writer(c.state_dir, &pid);
+
+		if (w == 1)
+			printf("daemon: running (pid %ld)\n", pid);
+		else if (w == 0)
+			printf("daemon: not running\n");
+		else
+			printf("daemon: unknown (pid %ld runs; cannot tell what it is)\n", pid);
+	}
 	if (r == 1)
 		printf("database: none yet in %s (the daemon has not run)\n", c.state_dir);
 	else

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,40 @@ take_lock(struct store *s, const char *state_dir, char **err)
 		log_debug("cannot write the pid into '%s'", path);
 	free(path);
 	return 0;
+}
+
+int
+store_writer(const char *state_dir, long *pid)
+{
+	char *path = xasprintf("%s/%s", state_dir, STORE_LOCK_FILE), buf[32], comm[64];
+	FILE *f;
+	size_t n;
+
+	*pid = 0;
+	/* the pid the last writer left; running if it is still a feedmill
+	 * (kill(pid, 0) alone would be fooled by a reused pid) */
+	f = fopen(path, "r");
+	free(path);
+	if (f == NULL)
+		return errno == ENOENT ? 0 : -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	*pid = strtol(buf, NULL, 10);
+	if (*pid <= 0)
+		return 0;
+	if (kill((pid_t)*pid, 0) == -1 && errno != EPERM)
+		return 0;
+	path = xasprintf("/proc/%ld/comm", *pid);
+	f = fopen(path, "r");
+	free(path);
+	if (f == NULL)
+		return -1;	/* running, but what it is cannot be seen */
+	n = fread(comm, 1, sizeof(comm) - 1, f);
+	fclose(f);
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, "feedmill") == 0 || strncmp(comm, "lt-feedmill", 11) == 0;
 }
 
 /* A store not yet open: nothing counted, no lock held. */

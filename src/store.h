@@ -65,6 +65,10 @@ int store_open(struct store **sp, const char *state_dir, char **err);
  * no database yet; -1 with *err.
  */
 int store_open_readonly(struct store **sp, const char *state_dir, char **err);
+/* Whether a feedmill that writes state_dir's database runs now: 1 with
+ * its pid, 0 if none, -1 if that cannot be told (the pid runs, but what
+ * it is cannot be seen). */
+int store_writer(const char *state_dir, long *pid);
 void store_close(struct store *s);
 /* The schema version the database is at. */
 int store_schema_version(struct store *s);

@@ -507,6 +507,8 @@ try:
     t.ok(rc == 0, "status before any run exits 0", out + err)
     t.ok(re.search(r"^database: none yet", out, re.M) is not None,
          "and says there is no database yet", out)
+    t.ok(re.search(r"^daemon: not running$", out, re.M) is not None,
+         "and that no daemon runs", out)
     t.ok(all(source_block(out, n[0]) and "not polled yet" in source_block(out, n[0])[0]
              for n in sources2), "and lists every source as not polled yet", out)
     t.ok(not os.path.exists(state2), "status creates nothing", os.listdir(work))
@@ -653,6 +655,8 @@ try:
     # -- status while the daemon runs
     rc, out, err = status_cmd(conf2)
     t.ok(rc == 0, "status beside the running daemon exits 0", out + err)
+    t.ok(re.search(r"^daemon: running \(pid %d\)$" % d.proc.pid, out, re.M) is not None,
+         "and names the running daemon's pid", (d.proc.pid, out))
     t.ok(re.search(r"^database: .*feedmill\.db, %d releases$" % releases_round1, out, re.M) is not None,
          "and counts the %d releases" % releases_round1, out)
     blk = source_block(out, press)
@@ -746,6 +750,8 @@ try:
     rc, out, err = status_cmd(conf2)
     t.ok(rc == 0 and re.search(r"^database: .*, %d releases$" % releases_round2, out, re.M),
          "status after the stop exits 0 and counts %d releases" % releases_round2, out + err)
+    t.ok(re.search(r"^daemon: not running$", out, re.M) is not None,
+         "and says the daemon is not running any more", out)
     blk = source_block(out, "wire")
     t.ok(blk and "ok (304)" in blk[0], "a source polled again unchanged is 'ok (304)'", blk)
     blk = source_block(out, "missing")
