@@ -12,7 +12,6 @@ import email
 import email.policy
 import os
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -20,30 +19,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feedmilltest import FEEDMILL, Daemon, Tap, run_once, write_conf  # noqa: E402
+from feedmilltest import Daemon, FEEDMILL, Inbox, Tap, free_port, run_once, write_conf  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 t = Tap()
 work = tempfile.mkdtemp(prefix="feedmill-digest-")
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def fm(*args, env=None):

@@ -22,7 +22,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import time
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feedmilltest import FEEDMILL, FIELDS_CONF, Daemon, Tap, run_once, write_conf  # noqa: E402
+from feedmilltest import Daemon, FEEDMILL, FIELDS_CONF, Inbox, Tap, free_port, run_once, write_conf  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
@@ -44,23 +43,6 @@ if not os.access(MSMTP, os.X_OK):
 work = tempfile.mkdtemp(prefix="feedmill-sendmail-")
 FROM = "feedmill@example.org"
 TO = ["desk@example.org", "chief@example.org"]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 SANITIZER = re.compile(r"runtime error:|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer")

@@ -7,6 +7,7 @@ Not a test itself; tests import it from their own directory.
 import os
 import queue
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -177,3 +178,24 @@ class Daemon:
 
     def log(self):
         return "\n".join(self.lines)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on (now)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it is given: (mail_from,
+    [rcpt_to...], content bytes) for each message."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"

@@ -16,18 +16,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from feedmilltest import FEEDMILL, Daemon, Tap, write_conf  # noqa: E402
+from feedmilltest import Daemon, FEEDMILL, Tap, free_port, write_conf  # noqa: E402
 
 t = Tap()
 work = tempfile.mkdtemp(prefix="feedmill-httpd-")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def curl(*args):
