@@ -594,7 +594,9 @@ mail_abort_all(void)
 		 * (closing first would hand it a truncated message); the run
 		 * stays pending and goes out after the next start */
 		if (!j->exited) {
-			kill(-j->child.pid, SIGKILL);	/* its group */
+			/* its group (made before its exec), and itself */
+			kill(-j->child.pid, SIGKILL);
+			kill(j->child.pid, SIGKILL);
 			while (waitpid(j->child.pid, NULL, 0) == -1 && errno == EINTR)
 				;
 		}
