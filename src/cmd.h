@@ -8,6 +8,8 @@
 
 #define EXIT_USAGE 2
 
+struct conf;
+
 int cmd_parse(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_import_opml(int argc, char **argv);
@@ -18,6 +20,10 @@ int cmd_status(int argc, char **argv);
 
 /* sysconfdir/feedmill/feedmill.conf */
 const char *cmd_default_config(void);
+
+/* Load the configuration at path into c, printing its problems
+ * ("file:line: ...") on stderr. 0, or -1 with c released. */
+int cmd_load_config(struct conf *c, const char *path);
 
 /* The -c FILE option (default: sysconfdir/feedmill/feedmill.conf); *next is
  * the index of the first argument after the options. */

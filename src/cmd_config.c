@@ -33,6 +33,22 @@ cmd_default_config(void)
 	return DEFAULT_CONF;
 }
 
+int
+cmd_load_config(struct conf *c, const char *path)
+{
+	struct conf_errors errs;
+
+	if (conf_load(c, path, &errs) == -1) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		conf_errors_release(&errs);
+		conf_release(c);
+		return -1;
+	}
+	conf_errors_release(&errs);
+	return 0;
+}
+
 const char *
 cmd_config_path(int argc, char **argv, int *next)
 {

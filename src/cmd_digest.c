@@ -108,14 +108,8 @@ cmd_digest(int argc, char **argv)
 		fprintf(stderr, "usage: feedmill digest NAME [--dry-run] [-c FILE]\n");
 		return EXIT_USAGE;
 	}
-	if (conf_load(&c, config, &errs) == -1) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		conf_errors_release(&errs);
-		conf_release(&c);
+	if (cmd_load_config(&c, config) == -1)
 		return 1;
-	}
-	conf_errors_release(&errs);
 	for (size_t i = 0; i < c.ndigests; i++)
 		if (strcmp(c.digests[i].name, name) == 0)
 			d = &c.digests[i];

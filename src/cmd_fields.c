@@ -303,14 +303,8 @@ load_tagger(const struct options *o, struct conf *c, int *have_conf)
 
 	*have_conf = 0;
 	if (path == NULL) {
-		if (conf_load(c, o->config, &errs) == -1) {
-			for (size_t i = 0; i < errs.n; i++)
-				fprintf(stderr, "%s\n", errs.v[i]);
-			conf_errors_release(&errs);
-			conf_release(c);
+		if (cmd_load_config(c, o->config) == -1)
 			return NULL;
-		}
-		conf_errors_release(&errs);
 		*have_conf = 1;
 		path = c->fields_path;
 	}

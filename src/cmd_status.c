@@ -140,7 +140,6 @@ int
 cmd_status(int argc, char **argv)
 {
 	struct conf c;
-	struct conf_errors errs;
 	struct store *s = NULL;
 	const char *path;
 	char *err = NULL;
@@ -152,14 +151,8 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "usage: feedmill status [-c FILE]\n");
 		return EXIT_USAGE;
 	}
-	if (conf_load(&c, path, &errs) == -1) {
-		for (size_t i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		conf_errors_release(&errs);
-		conf_release(&c);
+	if (cmd_load_config(&c, path) == -1)
 		return 1;
-	}
-	conf_errors_release(&errs);
 	if ((r = store_open_readonly(&s, c.state_dir, &err)) == -1) {
 		log_warnx("%s", err);
 		free(err);

@@ -151,6 +151,21 @@ store_release_by_link(struct store *s, const char *canonical_link, int64_t *id)
 	return one_int(s, st, id, "find a release by link");
 }
 
+/* After the step of a release read: 0 for a row, else -1 with why. */
+static int
+release_read_end(struct store *s, sqlite3_stmt *st, int r, int64_t id)
+{
+	sqlite3_reset(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r == SQLITE_DONE) {
+		free(s->error);
+		s->error = xasprintf("no release %lld in '%s'", (long long)id, s->path);
+		return -1;
+	}
+	return store_fail(s, "read a release");
+}
+
 int
 store_release_get(struct store *s, int64_t id, struct store_release *out)
 {
@@ -182,15 +197,7 @@ store_release_get(struct store *s, int64_t id, struct store_release *out)
 		out->first_seen = sqlite3_column_int64(st, 14);
 		out->revisions = sqlite3_column_int(st, 15);
 	}
-	sqlite3_reset(st);
-	if (r == SQLITE_ROW)
-		return 0;
-	if (r == SQLITE_DONE) {
-		free(s->error);
-		s->error = xasprintf("no release %lld in '%s'", (long long)id, s->path);
-		return -1;
-	}
-	return store_fail(s, "read a release");
+	return release_read_end(s, st, r, id);
 }
 
 int
@@ -215,15 +222,7 @@ store_release_head(struct store *s, int64_t id, struct store_release *out)
 		out->author = store_column_text(st, 5);
 		out->summary = store_column_text(st, 6);
 	}
-	sqlite3_reset(st);
-	if (r == SQLITE_ROW)
-		return 0;
-	if (r == SQLITE_DONE) {
-		free(s->error);
-		s->error = xasprintf("no release %lld in '%s'", (long long)id, s->path);
-		return -1;
-	}
-	return store_fail(s, "read a release");
+	return release_read_end(s, st, r, id);
 }
 
 static int
