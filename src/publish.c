@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -398,7 +399,8 @@ int64_cmp(const void *a, const void *b);
 
 enum cache_drop {
 	DROP_LISTED,	/* the releases in drop[] (they changed) */
-	DROP_UNUSED,	/* what this publish did not use */
+	DROP_UNUSED,	/* what no current document of this publish used */
+	DROP_STALE,	/* ... nor of the publish before */
 	DROP_ALL,
 };
 
@@ -416,6 +418,7 @@ cache_filter(struct publisher *pb, const int64_t *drop, size_t ndrop, enum cache
 		if (old[j].xml == NULL)
 			continue;
 		if (how == DROP_ALL || (how == DROP_UNUSED && old[j].used != pb->run) ||
+		    (how == DROP_STALE && old[j].used + 1 < pb->run) ||
 		    (how == DROP_LISTED && ndrop > 0 &&
 		    bsearch(&old[j].id, drop, ndrop, sizeof(*drop), int64_cmp) != NULL)) {
 			free(old[j].xml);
@@ -430,7 +433,12 @@ cache_filter(struct publisher *pb, const int64_t *drop, size_t ndrop, enum cache
 struct publisher *
 publisher_new(void)
 {
-	return xcalloc(1, sizeof(struct publisher));
+	struct publisher *pb = xcalloc(1, sizeof(struct publisher));
+
+	/* publishes count from 2: an entry's used = 0 is "never in a current
+	 * document", older than any publish before this one */
+	pb->run = 1;
+	return pb;
 }
 
 void
@@ -549,6 +557,8 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 		add_source(p, &b, sources[0]);
 	buf_addstr(&b, "  </entry>\n");
 	ce->id = id;
+	ce->len = b.len;
+	pub_hash(ce->hash, b.data, b.len);
 	ce->xml = buf_detach(&b);
 	ce->updated = r.updated > r.published ? r.updated : r.published;
 	ce->published = r.published;
@@ -561,14 +571,18 @@ render_entry(struct pub *p, int64_t id, struct cached_entry *ce)
 	return 0;
 }
 
+/* A release's entry, rendered now or by an earlier publish. Only entries
+ * of current documents count as used: those are what the next publish
+ * writes again; an archive page is written once. */
 static struct cached_entry *
-entry(struct pub *p, int64_t id)
+entry(struct pub *p, int64_t id, int current)
 {
 	struct cached_entry *ce = cache_slot(p->pb, id);
 
 	if (ce->xml == NULL && render_entry(p, id, ce) == -1)
 		return NULL;
-	ce->used = p->pb->run;
+	if (current)
+		ce->used = p->pb->run;
 	return ce;
 }
 
@@ -612,7 +626,9 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	int64_t *ids = NULL;
 	struct cached_entry **v = NULL;
 	size_t n = 0;
-	struct buf b, entries;
+	static char feed_end[] = "</feed>\n";	/* writev does not write to it */
+	struct iovec *parts;
+	struct buf b, key;
 	char *rel = pub_page_path(f, page), *u, *tagid;
 	int status = -1;
 
@@ -623,7 +639,7 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	/* newest first by date; the same date, the later arrival first */
 	v = xcalloc(n ? n : 1, sizeof(*v));
 	for (size_t i = 0; i < n; i++) {
-		struct cached_entry *ce = entry(p, ids[i]);
+		struct cached_entry *ce = entry(p, ids[i], page < 0);
 
 		if (ce == NULL)
 			goto out;
@@ -636,9 +652,6 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), by_date);
-	buf_init(&entries, (size_t)-1);
-	for (size_t i = 0; i < n; i++)
-		buf_addstr(&entries, v[i]->xml);
 	if (n == 0)
 		newest = p->epoch;
 	buf_init(&b, (size_t)-1);
@@ -682,16 +695,36 @@ write_document(struct pub *p, const struct feed *f, int64_t page, int64_t comple
 	buf_addstr(&b, "  </author>\n");
 	buf_addstr(&b, "  <generator uri=\"" PACKAGE_URL "\" version=\"" PACKAGE_VERSION
 	    "\">feedmill</generator>\n");
-	buf_add(&b, buf_str(&entries), entries.len);
-	buf_addstr(&b, "</feed>\n");
-	buf_release(&entries);
+	/* the head, each entry as the cache holds it, the end: written as
+	 * they are, a document is never joined in memory */
+	parts = xcalloc(n + 2, sizeof(*parts));
+	parts[0].iov_base = b.data;
+	parts[0].iov_len = b.len;
+	for (size_t i = 0; i < n; i++) {
+		parts[i + 1].iov_base = v[i]->xml;
+		parts[i + 1].iov_len = v[i]->len;
+	}
+	parts[n + 1].iov_base = feed_end;
+	parts[n + 1].iov_len = sizeof(feed_end) - 1;
+	/* what the document's content comes down to: its head and its
+	 * entries' hashes (the end is always the same) */
+	buf_init(&key, (size_t)-1);
+	buf_add(&key, b.data, b.len);
+	for (size_t i = 0; i < n; i++)
+		buf_add(&key, v[i]->hash, sizeof(v[i]->hash));
+	status = pub_write_parts(p, rel, parts, n + 2, &key);
+	buf_release(&key);
+	free(parts);
+	buf_release(&b);
 	/* a full publish must not hold every release rendered at once: past
-	 * the bound, entries are rendered again when needed (the sorted
-	 * copies above point into the cache only until here) */
+	 * the bound, what no current document used in this publish or the
+	 * last goes, then if need be everything; dropped entries are
+	 * rendered again when needed (the sorted copies above point into the
+	 * cache only until here) */
+	if (p->pb->cache_n > PUBLISH_CACHE_ENTRIES)
+		cache_filter(p->pb, NULL, 0, DROP_STALE);
 	if (p->pb->cache_n > PUBLISH_CACHE_ENTRIES)
 		cache_filter(p->pb, NULL, 0, DROP_ALL);
-	status = pub_write_file(p, rel, &b);
-	buf_release(&b);
 out:
 	for (size_t i = 0; v != NULL && i < n; i++)
 		free(v[i]);
@@ -710,21 +743,42 @@ int64_cmp(const void *a, const void *b)
 }
 
 /* Archive pages that are not on disk (deleted by hand) are written
- * again: a reader walking back must not meet a 404. */
+ * again: a reader walking back must not meet a 404. One listing of the
+ * feed's archive directory, not a stat a page: a publish with nothing new
+ * looks at every page of every feed. */
 static int
 mend_pages(struct pub *p, const struct feed *f, int64_t complete, int64_t last)
 {
-	for (int64_t k = 0; k < complete; k++) {
-		char *rel = pub_page_path(f, k), *path = xasprintf("%s/%s", p->c->output_dir, rel);
-		struct stat st;
-		int missing = stat(path, &st) == -1;
+	char *dir;
+	unsigned char *present;
+	DIR *d;
+	struct dirent *de;
+	int status = 0;
 
-		free(rel);
-		free(path);
-		if (missing && write_document(p, f, k, complete, last) == -1)
-			return -1;
+	if (complete <= 0)
+		return 0;
+	present = xcalloc((size_t)complete, 1);
+	dir = xasprintf("%s/archive/%s", p->c->output_dir, f->key);
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			long long k;
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			errno = 0;
+			k = strtoll(de->d_name, &end, 10);
+			if (errno == 0 && strcmp(end, ".atom") == 0 && k >= 0 && k < complete)
+				present[k] = 1;
+		}
+		closedir(d);
 	}
-	return 0;
+	free(dir);
+	for (int64_t k = 0; k < complete && status == 0; k++)
+		if (!present[k])
+			status = write_document(p, f, k, complete, last);
+	free(present);
+	return status;
 }
 
 /* A feed's current document and the archive pages that changed. */
@@ -756,11 +810,19 @@ write_feed(struct pub *p, struct feed *f, int full)
 	for (size_t i = 0; i < f->ndirty; i++) {
 		int64_t k = f->dirty[i];
 
+		char *rel;
+		int again;
+
 		if (k == prev || k >= complete)
 			continue;
-		if (write_document(p, f, k, complete, last) == -1)
-			return -1;
 		prev = k;
+		/* a page that completed in this run was missing, so mend_pages
+		 * wrote it already */
+		rel = pub_page_path(f, k);
+		again = pub_staged(p, rel);
+		free(rel);
+		if (!again && write_document(p, f, k, complete, last) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -886,7 +948,7 @@ out:
 	}
 	free(p.feeds);
 	pub_staged_release(&p);
-	/* bounded: what this publish used (a full one used everything) */
+	/* bounded: what the current documents of this publish used */
 	if (p.pb->cache_n > PUBLISH_CACHE_ENTRIES)
 		cache_filter(p.pb, NULL, 0, DROP_UNUSED);
 	if (p.pb->cache_n > PUBLISH_CACHE_ENTRIES)

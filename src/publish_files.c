@@ -9,13 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#include <sodium.h>
+#include <xxhash.h>
 
 #include "buf.h"
 #include "conf.h"
+#include "log.h"
 #include "publish_int.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -42,24 +45,103 @@ mkdirs(struct pub *p, const char *path)
 	return 0;
 }
 
+/*
+ * What tells whether a file changed: XXH3's 128 bits, not the BLAKE2b of
+ * paragraph and release hashes. A publish hashes every document it
+ * renders, tens of MB after a few new releases, and a collision could at
+ * worst keep one of our own files from being rewritten, so speed wins.
+ */
+void
+pub_hash(unsigned char hash[STORE_HASH_BYTES], const void *data, size_t len)
+{
+	XXH128_canonical_t canon;
+
+	_Static_assert(sizeof(canon.digest) == STORE_HASH_BYTES, "a file hash fills its column");
+	XXH128_canonicalFromHash(&canon, XXH3_128bits(data, len));
+	memcpy(hash, canon.digest, STORE_HASH_BYTES);
+}
+
+static void
+parts_hash(unsigned char hash[STORE_HASH_BYTES], const struct iovec *parts, size_t n)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_canonical_t canon;
+
+	if (st == NULL)
+		fatal("out of memory for a hash state");
+	XXH3_128bits_reset(st);
+	for (size_t i = 0; i < n; i++)
+		XXH3_128bits_update(st, parts[i].iov_base, parts[i].iov_len);
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	memcpy(hash, canon.digest, STORE_HASH_BYTES);
+}
+
+/* All of parts to fd, in writev calls of at most IOV_MAX pieces. */
+static int
+write_parts(int fd, const struct iovec *parts, size_t n)
+{
+	struct iovec v[IOV_MAX];
+
+	while (n > 0) {
+		size_t k = n < IOV_MAX ? n : IOV_MAX, want = 0;
+		ssize_t w;
+
+		memcpy(v, parts, k * sizeof(*v));
+		for (size_t i = 0; i < k; i++)
+			want += v[i].iov_len;
+		if (want == 0) {
+			parts += k;
+			n -= k;
+			continue;
+		}
+		if ((w = writev(fd, v, (int)k)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		/* a short write: skip what went, go on from there */
+		while (n > 0 && (size_t)w >= parts->iov_len) {
+			w -= (ssize_t)parts->iov_len;
+			parts++;
+			n--;
+		}
+		if (w > 0) {
+			struct iovec rest = { (char *)parts->iov_base + w, parts->iov_len - (size_t)w };
+
+			if (write_parts(fd, &rest, 1) == -1)
+				return -1;
+			parts++;
+			n--;
+		}
+	}
+	return 0;
+}
+
 /* Write rel (under output_dir) if its content changed: temporary file,
  * fsync, rename, so a reader never sees half a feed. */
 int
-pub_write_file(struct pub *p, const char *rel, const struct buf *content)
+pub_write_parts(struct pub *p, const char *rel, const struct iovec *parts, size_t n,
+    const struct buf *key)
 {
 	unsigned char hash[STORE_HASH_BYTES], old[STORE_HASH_BYTES];
 	char *path = xasprintf("%s/%s", p->c->output_dir, rel), *tmp;
 	struct stat st;
+	size_t len = 0;
 	int fd, r;
 
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)buf_str(content),
-	    content->len, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		len += parts[i].iov_len;
+	if (key != NULL)
+		pub_hash(hash, key->data, key->len);
+	else
+		parts_hash(hash, parts, n);
 	if ((r = store_file_hash(p->s, rel, old)) == -1) {
 		free(path);
 		return pub_store_failed(p);
 	}
 	if (r == 1 && memcmp(hash, old, sizeof(hash)) == 0 && stat(path, &st) == 0 &&
-	    (size_t)st.st_size == content->len) {
+	    (size_t)st.st_size == len) {
 		p->stats->unchanged++;
 		free(path);
 		return 0;
@@ -73,8 +155,8 @@ pub_write_file(struct pub *p, const char *rel, const struct buf *content)
 		pub_fail(p, "cannot write '%s': %s", tmp, strerror(errno));
 		goto fail;
 	}
-	if (fchmod(fd, 0644) == -1 ||
-	    (content->len > 0 && write(fd, buf_str(content), content->len) != (ssize_t)content->len)) {
+	errno = 0;
+	if (fchmod(fd, 0644) == -1 || write_parts(fd, parts, n) == -1) {
 		pub_fail(p, "cannot write '%s': %s", tmp, errno ? strerror(errno) : "short write");
 		close(fd);
 		unlink(tmp);
@@ -93,6 +175,24 @@ fail:
 	free(tmp);
 	free(path);
 	return -1;
+}
+
+int
+pub_write_file(struct pub *p, const char *rel, const struct buf *content)
+{
+	/* data is NULL when empty: writev and XXH3 take that with length 0 */
+	struct iovec whole = { content->data, content->len };
+
+	return pub_write_parts(p, rel, &whole, 1, NULL);
+}
+
+int
+pub_staged(const struct pub *p, const char *rel)
+{
+	for (size_t i = 0; i < p->nstaged; i++)
+		if (strcmp(p->staged[i].rel, rel) == 0)
+			return 1;
+	return 0;
 }
 
 /*

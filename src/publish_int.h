@@ -7,6 +7,7 @@
 #define FEEDMILL_PUBLISH_INT_H
 
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "publish.h"
@@ -27,9 +28,11 @@ struct feed {
 struct cached_entry {
 	int64_t	 id;
 	char	*xml;
+	size_t	 len;		/* of xml */
+	unsigned char hash[STORE_HASH_BYTES];	/* of xml (pub_hash) */
 	int64_t	 updated;
 	int64_t	 published;
-	unsigned used;		/* the publish that last used it */
+	unsigned used;		/* the last publish with it in a current document */
 };
 
 /* Entries rendered by earlier publishes, kept for the next ones (a few
@@ -77,6 +80,17 @@ char *pub_page_path(const struct feed *f, int64_t page);
 char *pub_url(const struct pub *p, const char *rel);
 /* Stage rel's new content if it changed (publish_files.c). */
 int pub_write_file(struct pub *p, const char *rel, const struct buf *content);
+/* The same for content in n pieces, written as they are (a feed document:
+ * its head, each cached entry, its end), not joined first. key, if not
+ * NULL, stands for the content in the change check: bytes that differ
+ * whenever the content does and are far fewer (a document's head and its
+ * entries' hashes), so the content itself is not hashed. */
+int pub_write_parts(struct pub *p, const char *rel, const struct iovec *parts, size_t n,
+    const struct buf *key);
+/* The hash that tells whether a file changed: XXH3, 128 bits. */
+void pub_hash(unsigned char hash[STORE_HASH_BYTES], const void *data, size_t len);
+/* Whether this run already staged rel. */
+int pub_staged(const struct pub *p, const char *rel);
 /* Sync every staged file, then rename each into place. */
 int pub_commit_files(struct pub *p);
 /* Forget staged files (unlinking those not renamed). */

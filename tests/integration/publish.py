@@ -847,6 +847,10 @@ t.ok(problem is None and set(e["title"] for e in bulk_seen.values())
      "and from sources/bulk.atom all 28 notices", sorted(e["title"] for e in bulk_seen.values()))
 new_page = [p for p in after if p.startswith("archive/all/") and p not in archived_before]
 t.ok(len(new_page) == 1, "a newly complete page of all.atom is archived", new_page)
+touched = sorted(p for p in after if after[p] != before.get(p))
+t.ok(fig is not None and fig["written"] == len(touched),
+     "written= counts each file put in place once, the new page too (%d)" % len(touched),
+     "%s\ntouched: %s" % (log, touched))
 
 full_checks("after new releases", VERSION)
 
