@@ -96,10 +96,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
+#include <xxhash.h>
 
 #include "conf.h"
 #include "publish.h"
@@ -153,8 +155,8 @@ enum {
 	P_PUBLISH_PENDING, P_DIRTY_FEEDS,
 	P_FEED_ADD, P_FEED_DROP, P_FILE_HASH_SET, P_META_SET, P_PUBLISH_DONE,
 	P_STORE_BEGIN,
-	P_MKSTEMP, P_FCHMOD, P_WRITE, P_FSYNC, P_CLOSE, P_RENAME, P_MKDIR, P_STAT,
-	P_UNLINK, P_HASH,
+	P_MKSTEMP, P_FCHMOD, P_WRITE, P_WRITEV, P_FSYNC, P_CLOSE, P_RENAME, P_MKDIR, P_STAT,
+	P_UNLINK, P_SYNCFS, P_HASH, P_HASH_ONE,
 	P_N
 };
 
@@ -165,8 +167,8 @@ static const char *const prof_names[P_N] = {
 	"store_publish_pending", "store_publish_dirty_feeds",
 	"store_feed_add", "store_feed_drop", "store_file_hash_set", "store_meta_set",
 	"store_publish_done", "store_begin",
-	"mkstemp", "fchmod", "write", "fsync", "close", "rename", "mkdir", "stat",
-	"unlink", "crypto_generichash",
+	"mkstemp", "fchmod", "write", "writev", "fsync", "close", "rename", "mkdir", "stat",
+	"unlink", "syncfs", "XXH3_128bits_update", "XXH3_128bits",
 };
 
 static struct {
@@ -176,12 +178,36 @@ static struct {
 static int prof_on;
 static unsigned long long bytes_written;
 
+/* The files a publish put in place (their final paths), for the floor. */
+static char **renamed;
+static size_t nrenamed;
+
+static const char *
+note_renamed(const char *path)
+{
+	if (prof_on) {
+		if ((renamed = realloc(renamed, (nrenamed + 1) * sizeof(*renamed))) == NULL ||
+		    (renamed[nrenamed] = strdup(path)) == NULL)
+			abort();
+		nrenamed++;
+	}
+	return path;
+}
+
 /* write()'s count, noted on the way in (a short write is an error). */
 static size_t
 n_written(size_t n)
 {
 	if (prof_on)
 		bytes_written += n;
+	return n;
+}
+
+static int
+n_written_v(const struct iovec *v, int n)
+{
+	for (int i = 0; prof_on && i < n; i++)
+		bytes_written += v[i].iov_len;
 	return n;
 }
 
@@ -222,13 +248,16 @@ WRAP(P_STORE_BEGIN, int, store_begin, (struct store *s), (s))
 WRAP(P_MKSTEMP, int, mkstemp, (char *t), (t))
 WRAP(P_FCHMOD, int, fchmod, (int fd, mode_t m), (fd, m))
 WRAP(P_WRITE, ssize_t, write, (int fd, const void *p, size_t n), (fd, p, n_written(n)))
+WRAP(P_WRITEV, ssize_t, writev, (int fd, const struct iovec *v, int n), (fd, v, n_written_v(v, n)))
 WRAP(P_FSYNC, int, fsync, (int fd), (fd))
 WRAP(P_CLOSE, int, close, (int fd), (fd))
-WRAP(P_RENAME, int, rename, (const char *a, const char *b), (a, b))
+WRAP(P_RENAME, int, rename, (const char *a, const char *b), (a, note_renamed(b)))
 WRAP(P_MKDIR, int, mkdir, (const char *p, mode_t m), (p, m))
 WRAP(P_STAT, int, stat, (const char *restrict p, struct stat *restrict st), (p, st))
 WRAP(P_UNLINK, int, unlink, (const char *p), (p))
-WRAP(P_HASH, int, crypto_generichash, (unsigned char *out, size_t outlen, const unsigned char *in, unsigned long long inlen, const unsigned char *key, size_t keylen), (out, outlen, in, inlen, key, keylen))
+WRAP(P_SYNCFS, int, syncfs, (int fd), (fd))
+WRAP(P_HASH, XXH_errorcode, XXH3_128bits_update, (XXH3_state_t *st, const void *p, size_t n), (st, p, n))
+WRAP(P_HASH_ONE, XXH128_hash_t, XXH3_128bits, (const void *p, size_t n), (p, n))
 
 #include "bench_gen.h"
 
@@ -551,6 +580,9 @@ publish_once(struct store *s, struct tagger *t, const char *phase, int round)
 	char *err;
 
 	sync();
+	for (size_t i = 0; i < nrenamed; i++)
+		free(renamed[i]);
+	nrenamed = 0;
 	memset(prof, 0, sizeof(prof));
 	bytes_written = 0;
 	prof_on = 1;
@@ -575,6 +607,79 @@ publish_once(struct store *s, struct tagger *t, const char *phase, int round)
 			printf("prof\t%s\t%d\t%s\t%lu\t%.6f\n", phase, round, prof_names[k],
 			    prof[k].calls, prof[k].seconds);
 	fflush(stdout);
+}
+
+/*
+ * The floor, the peer in the same run: the bytes the last publish put in
+ * place, written again by the least any publisher that keeps its files
+ * whole and durable could do, with no rendering, store or hashing: each
+ * file read into memory first (not timed), then timed: written to a
+ * temporary file beside its copy under output_dir.floor/, one syncfs,
+ * each renamed over the copy the round before left (as a publish renames
+ * over the old feed). Printed as "floor ROUND SECONDS FILES BYTES".
+ */
+static void
+floor_once(int round)
+{
+	char *dir = NULL, **data = NULL;
+	size_t *len = NULL;
+	unsigned long long total = 0;
+	double t0, t1;
+	int dfd;
+
+	if (asprintf(&dir, "%s.floor", conf->output_dir) == -1)
+		die("out of memory");
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		die("cannot create '%s': %s", dir, strerror(errno));
+	data = calloc(nrenamed + 1, sizeof(*data));
+	len = calloc(nrenamed + 1, sizeof(*len));
+	if (data == NULL || len == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < nrenamed; i++) {
+		FILE *f = fopen(renamed[i], "rb");
+		struct stat st;
+
+		if (f == NULL || fstat(fileno(f), &st) == -1)
+			die("cannot read '%s': %s", renamed[i], strerror(errno));
+		if ((data[i] = malloc((size_t)st.st_size + 1)) == NULL)
+			die("out of memory");
+		len[i] = fread(data[i], 1, (size_t)st.st_size, f);
+		fclose(f);
+		total += len[i];
+	}
+	sync();
+	t0 = clock_s();
+	for (size_t i = 0; i < nrenamed; i++) {
+		char tmp[4096];
+		int fd;
+
+		snprintf(tmp, sizeof(tmp), "%s/%zu.tmp", dir, i);
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1 ||
+		    write(fd, data[i], len[i]) != (ssize_t)len[i] || close(fd) == -1)
+			die("cannot write '%s': %s", tmp, strerror(errno));
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 || syncfs(dfd) == -1)
+		die("cannot sync '%s': %s", dir, strerror(errno));
+	close(dfd);
+	for (size_t i = 0; i < nrenamed; i++) {
+		char tmp[4096], final[4096];
+
+		snprintf(tmp, sizeof(tmp), "%s/%zu.tmp", dir, i);
+		snprintf(final, sizeof(final), "%s/%zu", dir, i);
+		if (rename(tmp, final) == -1)
+			die("cannot rename '%s': %s", tmp, strerror(errno));
+	}
+	t1 = clock_s();
+	printf("floor\t%d\t%.6f\t%zu\t%llu\n", round, t1 - t0, nrenamed, total);
+	fflush(stdout);
+	for (size_t i = 0; i < nrenamed; i++) {
+		free(data[i]);
+		free(renamed[i]);
+	}
+	free(data);
+	free(len);
+	free(dir);
+	nrenamed = 0;
 }
 
 int
@@ -708,6 +813,7 @@ main(int argc, char **argv)
 			die("%s", store_error(s));
 		printf("ingest\t%d\t%llu\t%.6f\n", round, cr.releases, clock_s() - t0);
 		publish_once(s, t, "incremental", round);
+		floor_once(round);
 	}
 	for (int round = 1; round <= rounds; round++)
 		publish_once(s, t, "nochange", round);
