@@ -17,11 +17,18 @@
  * (WAL, synchronous = NORMAL), in transactions of BATCH rows: the cost of
  * committing rows without any dedup, for scale.
  *
+ * With --gumbo, each entry's body (content, else summary) is only parsed
+ * by gumbo with the options normalise.c gives it (no error list) and the
+ * tree freed: the least any ingest that reads bodies through gumbo, as
+ * ours must (an HTML5 parser, not regexes), pays an item. Its rate is the
+ * ceiling for ours on one core.
+ *
  * Options:
  *   --items N       stop after N entries (default: all)
  *   --checkpoint K  report every K entries (default 10000)
  *   --out FILE      write "feed<TAB>position<TAB>result<TAB>release" a line
  *   --peer          the plain SQLite peer instead of feedmill
+ *   --gumbo         gumbo's parse alone instead of feedmill
  *
  * Prints on stdout, tab-separated, for bench/ingest to read:
  *   checkpoint ITEMS SECONDS VMHWM_KB VMRSS_KB   (SECONDS: timed, cumulative)
@@ -45,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gumbo.h>
 #include <sqlite3.h>
 
 #include "dedup.h"
@@ -354,13 +362,30 @@ peer_insert(const struct feed_entry *e)
 	sqlite3_reset(peer_ins);
 }
 
+/* ---- the ceiling: gumbo's parse alone ---- */
+
+static void
+gumbo_only(const struct feed_entry *e)
+{
+	const char *body = e->content && *e->content ? e->content : e->summary;
+	GumboOptions opt = kGumboDefaultOptions;
+	GumboOutput *g;
+
+	if (body == NULL || *body == '\0')
+		return;
+	opt.max_errors = 0;	/* as normalise.c: errors are not kept */
+	if ((g = gumbo_parse_with_options(&opt, body, strlen(body))) == NULL)
+		die("gumbo cannot parse an entry");
+	gumbo_destroy_output(&opt, g);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *out_path = NULL, *state_dir, *data_dir;
 	unsigned long long max_items = ULLONG_MAX, every = 10000, items = 0;
 	unsigned long counts[DEDUP_ERROR + 1] = { 0 };
-	int peer = 0, i;
+	int peer = 0, gumbo = 0, i;
 	struct store *s = NULL;
 	struct dedup_config conf = { .update_overlap = DEDUP_DEFAULT_OVERLAP, .keep_seconds = KEEP_SECONDS };
 	struct ent *n;
@@ -373,6 +398,8 @@ main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--peer") == 0)
 			peer = 1;
+		else if (strcmp(argv[i], "--gumbo") == 0)
+			gumbo = 1;
 		else if (strcmp(argv[i], "--items") == 0 && i + 1 < argc)
 			max_items = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--checkpoint") == 0 && i + 1 < argc)
@@ -380,11 +407,13 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			out_path = argv[++i];
 		else
-			die("usage: ingest_only [--peer] [--items N] [--checkpoint K] "
+			die("usage: ingest_only [--peer | --gumbo] [--items N] [--checkpoint K] "
 			    "[--out FILE] STATE_DIR DATA_DIR");
 	}
+	if (peer && gumbo)
+		die("--peer or --gumbo, not both");
 	if (argc - i != 2 || every == 0)
-		die("usage: ingest_only [--peer] [--items N] [--checkpoint K] "
+		die("usage: ingest_only [--peer | --gumbo] [--items N] [--checkpoint K] "
 		    "[--out FILE] STATE_DIR DATA_DIR");
 	state_dir = argv[i];
 	data_dir = argv[i + 1];
@@ -393,6 +422,8 @@ main(int argc, char **argv)
 		die("cannot create '%s': %s", out_path, strerror(errno));
 	if (peer)
 		peer_open(state_dir);
+	else if (gumbo)
+		;
 	else if (store_open(&s, state_dir, &err) == -1)
 		die("%s", err);
 
@@ -404,7 +435,9 @@ main(int argc, char **argv)
 		if (n->key + POLL_DELAY > now)
 			now = n->key + POLL_DELAY;
 		t0 = clock_s();
-		if (peer) {
+		if (gumbo)
+			gumbo_only(&n->e);
+		else if (peer) {
 			if (items % BATCH == 0)
 				peer_exec("BEGIN");
 			peer_insert(&n->e);
@@ -424,7 +457,7 @@ main(int argc, char **argv)
 		items++;
 		if (out != NULL)
 			fprintf(out, "%s\t%zu\t%s\t%lld\n", from->name, n->pos,
-			    peer ? "-" : dedup_result_name(r), (long long)o.release);
+			    peer || gumbo ? "-" : dedup_result_name(r), (long long)o.release);
 		ent_free(n);
 		if (items % every == 0) {
 			long hwm, rss;
@@ -438,7 +471,9 @@ main(int argc, char **argv)
 	{
 		double t0 = clock_s();
 
-		if (peer) {
+		if (gumbo)
+			;
+		else if (peer) {
 			if (items % BATCH != 0)
 				peer_exec("COMMIT");
 		} else if (store_in_transaction(s) && store_commit(s) == -1)
@@ -452,7 +487,10 @@ main(int argc, char **argv)
 		printf("checkpoint\t%llu\t%.6f\t%ld\t%ld\n", items, timed, hwm, rss);
 	}
 	printf("total\t%llu\t%.6f\n", items, timed);
-	if (peer) {
+	if (gumbo) {
+		printf("releases\t%llu\n", items);
+		printf("db_bytes\t0\n");
+	} else if (peer) {
 		sqlite3_finalize(peer_ins);
 		sqlite3_close(peer_db);
 		printf("releases\t%llu\n", items);
