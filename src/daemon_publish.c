@@ -49,6 +49,9 @@ daemon_publish(struct daemon *d)
 	log_info("event=published releases=%zu feeds=%zu written=%zu unchanged=%zu%s ms=%lld",
 	    st.releases, st.feeds, st.written, st.unchanged, st.full ? " full=yes" : "",
 	    (long long)((ev_time() - start) * 1000));
+	/* systemctl status shows the new releases now, not at the next
+	 * STATUS_EVERY tick (it sends nothing when the line is the same) */
+	daemon_status(d, 0);
 }
 
 void

@@ -331,6 +331,7 @@ try:
     notify = NotifySocket(sockpath)
     env = {"NOTIFY_SOCKET": sockpath, "WATCHDOG_USEC": "400000"}
 
+    started = time.monotonic()
     d = start(conf1, env)
     first = notify.next()
     notify.silent = first is None
@@ -347,6 +348,20 @@ try:
          "(fresh state)" % len(sources1), keys.get("STATUS"))
 
     t.ok(d.wait_all([fetched(n) for n, _ in sources1]), "both sources are polled", d.log())
+    published = d.wait_for("event=published")
+    t_pub = time.monotonic()
+
+    def status_counts_all():
+        for m in notify.since(started):
+            st = parse_status(m[2])
+            if st is not None and int(st[3]) == distinct and st[4] != "never":
+                return m
+        return None
+    m = eventually(status_counts_all, timeout=3)
+    t.ok(published and m is not None and m[0] - t_pub < 3,
+         "a STATUS= counting the %d releases follows the first publish within 3 s "
+         "(not at the next 10 s tick)" % distinct,
+         "%s\n%s" % ([x[3] for x in notify.since(started)], d.log()))
     t0 = time.monotonic()
     time.sleep(1.5)
     pings = [m for m in notify.since(t0) if "WATCHDOG" in m[2]]
