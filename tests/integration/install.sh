@@ -84,11 +84,30 @@ ok $? "installing again keeps an edited feedmill.conf"
 grep -q "keeping $dest$confdir/feedmill.conf" "$tmp/install2.log"
 ok $? "and says so"
 
+# The model: replaced beside our taxonomy (an older model stands in for the
+# one an earlier version installed) ...
+echo "# from an older version" >>"$dest$confdir/fields.model"
+$MAKE_ALONE -C "$top_builddir" install DESTDIR="$dest" >"$tmp/install3.log" 2>&1 &&
+	cmp -s "$top_srcdir/conf/fields.model" "$dest$confdir/fields.model"
+ok $? "installing again replaces fields.model while fields.conf is the shipped one"
+# ... kept beside a taxonomy the operator edited, which it was trained for
+echo "; edited by the operator" >>"$dest$confdir/fields.conf"
+echo "# trained by the operator" >>"$dest$confdir/fields.model"
+$MAKE_ALONE -C "$top_builddir" install DESTDIR="$dest" >"$tmp/install4.log" 2>&1 &&
+	grep -q "trained by the operator" "$dest$confdir/fields.model" &&
+	grep -q "edited by the operator" "$dest$confdir/fields.conf"
+ok $? "installing again beside an edited fields.conf keeps both it and its fields.model"
+grep -q "keeping $dest$confdir/fields.model" "$tmp/install4.log"
+ok $? "and says so"
+show "$(grep keeping "$tmp/install4.log")"
+
 $MAKE_ALONE -C "$top_builddir" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
 ok $? "make uninstall DESTDIR= succeeds"
-(cd "$dest" && find . -type f -o -type l) | sed 's|^\.||' >"$tmp/left"
-[ "$(cat "$tmp/left")" = "$confdir/feedmill.conf" ]
-ok $? "uninstall removes everything but the edited feedmill.conf"
+(cd "$dest" && find . -type f -o -type l) | sed 's|^\.||' | sort >"$tmp/left"
+printf '%s\n' "$confdir/feedmill.conf" "$confdir/fields.conf" "$confdir/fields.model" |
+	sort >"$tmp/left.expected"
+cmp -s "$tmp/left.expected" "$tmp/left"
+ok $? "uninstall removes everything but the operator's feedmill.conf, fields.conf and fields.model"
 show "$(cat "$tmp/left")"
 
 echo "1..$n"
