@@ -1,10 +1,25 @@
 /*
- * match: Aho-Corasick over normalised keys (see match.h).
+ * match: Aho-Corasick over the words of normalised keys (see match.h).
  *
- * The text is read as " " key " " and a pattern as " words " (closed) or
- * " words" (open), so a match always starts at a word's start and, unless
- * open, ends at a word's end: no boundary checks while scanning. Bytes no
- * pattern uses share one class that leads back to the root.
+ * A key is words separated by single spaces, so the automaton runs over
+ * words, not bytes: each word of the text is looked up once in a table of
+ * the words patterns use (a word no pattern has sends the automaton back
+ * to its root at once), and the automaton's states are pattern prefixes
+ * counted in words, with their transitions in one hash table. A byte
+ * automaton over thousands of learned terms needs a table of megabytes,
+ * read at random once per byte; this one reads a few small tables once
+ * per word.
+ *
+ * An open pattern's last word is a prefix: the prefixes form a small byte
+ * trie that each word of the text is walked down (most words leave it
+ * after a byte or two), and an open pattern is the pair (the state its
+ * other words reach, its prefix), kept in the transition table under the
+ * prefix's id with OPEN_SYMBOL set.
+ *
+ * Words are split at every space, so a text or pattern with two spaces in
+ * a row has an empty word between them: the matches are exactly those of
+ * the patterns' bytes starting at a word's start and, unless open, ending
+ * at a word's end.
  */
 #include "config.h"
 
@@ -14,38 +29,303 @@
 #include "match.h"
 #include "xmalloc.h"
 
-#define ROOT	0u
-#define NO_PATTERN	UINT32_MAX
+#define ROOT		0u
+#define NONE		UINT32_MAX
+#define OPEN_SYMBOL	0x80000000u	/* a prefix id, not a word id */
+#define EMPTY_KEY	UINT64_MAX
 
-struct node {
-	uint32_t	 child;		/* first child, or 0 (the root is no child) */
-	uint32_t	 sibling;	/* next child of the same parent, or 0 */
-	uint32_t	 fail;
-	uint32_t	 dict;		/* nearest proper suffix state with a pattern, or 0 */
-	uint32_t	 pattern;	/* the pattern ending here, or NO_PATTERN */
+/* a state: the words of some pattern's beginning */
+struct state {
+	uint32_t	 fail;		/* the longest proper suffix that is a state */
+	uint32_t	 dict;		/* the nearest such suffix with a closed pattern */
+	uint32_t	 odict;		/* ... with open patterns */
+	uint32_t	 pattern;	/* the closed pattern ending here, or NONE */
+	int		 has_open;	/* an open pattern continues from here */
+};
+
+/* the transition table: (state, word id) -> state, and
+ * (state, prefix id | OPEN_SYMBOL) -> open pattern */
+struct edge {
+	uint64_t	 key;
+	uint32_t	 value;
+};
+
+/* the words the patterns use */
+struct word_slot {
+	uint32_t	 tag;		/* the word's hash, high bits */
+	uint32_t	 id;		/* NONE: empty slot */
+	uint32_t	 off;		/* in the pool */
+	uint32_t	 len;
+	uint32_t	 root;		/* built: the root's transition on it, or NONE */
+};
+
+/* the prefix trie of open patterns' last words */
+struct pnode {
+	uint32_t	 child;		/* first child, or 0 */
+	uint32_t	 sibling;
+	uint32_t	 prefix;	/* the prefix id ending here, or NONE */
 	unsigned char	 byte;
 };
 
 struct matcher {
-	struct node	*nodes;
-	size_t		 nnodes;
-	size_t		 alloc;
-	size_t		 npatterns;
 	int		 built;
-	unsigned char	 class[256];	/* byte -> class; 0: no pattern has it */
-	size_t		 nclasses;
-	uint32_t	*delta;		/* state * nclasses + class -> state */
+	size_t		 npatterns;
+
+	struct state	*states;
+	size_t		 nstates, states_alloc;
+
+	struct edge	*edges;
+	size_t		 edges_size, nedges;	/* size: a power of two */
+
+	struct word_slot *words;
+	size_t		 words_size, nwords;
+	char		*pool;
+	size_t		 pool_len, pool_alloc;
+
+	struct pnode	*pnodes;
+	size_t		 npnodes, pnodes_alloc;
+	size_t		 nprefixes;
+	/* built: the prefix trie as a table over byte classes */
+	unsigned char	 pclass[256];	/* 0: no prefix has the byte */
+	size_t		 pnc;
+	uint32_t	*pdelta;	/* node * pnc + class -> node, 0: none */
+	uint32_t	*pprefix;	/* node -> prefix id, or NONE */
 };
+
+/* ---- hashing ---- */
+
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t
+edge_key(uint32_t state, uint32_t symbol)
+{
+	return (uint64_t)state << 32 | symbol;
+}
+
+static inline size_t
+edge_slot(const struct matcher *m, uint64_t key)
+{
+	size_t mask = m->edges_size - 1, i = (size_t)mix64(key) & mask;
+
+	while (m->edges[i].key != EMPTY_KEY && m->edges[i].key != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static uint32_t
+edge_get(const struct matcher *m, uint32_t state, uint32_t symbol)
+{
+	size_t i;
+
+	if (m->nedges == 0)
+		return NONE;
+	i = edge_slot(m, edge_key(state, symbol));
+	return m->edges[i].key == EMPTY_KEY ? NONE : m->edges[i].value;
+}
+
+static void
+edges_grow(struct matcher *m)
+{
+	struct edge *old = m->edges;
+	size_t n = m->edges_size;
+
+	m->edges_size = n ? 2 * n : 1024;
+	m->edges = xmalloc(m->edges_size * sizeof(*m->edges));
+	for (size_t i = 0; i < m->edges_size; i++)
+		m->edges[i].key = EMPTY_KEY;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].key != EMPTY_KEY)
+			m->edges[edge_slot(m, old[i].key)] = old[i];
+	free(old);
+}
+
+/* The value under (state, symbol), set to make() if absent; NONE when
+ * absent and make returns NONE. */
+static uint32_t
+edge_put(struct matcher *m, uint32_t state, uint32_t symbol, uint32_t (*make)(struct matcher *))
+{
+	uint64_t key = edge_key(state, symbol);
+	size_t i;
+	uint32_t v;
+
+	if (2 * (m->nedges + 1) > m->edges_size)
+		edges_grow(m);
+	i = edge_slot(m, key);
+	if (m->edges[i].key != EMPTY_KEY)
+		return m->edges[i].value;
+	if ((v = make(m)) == NONE)
+		return NONE;
+	m->edges[i].key = key;
+	m->edges[i].value = v;
+	m->nedges++;
+	return v;
+}
+
+/* FNV-1a: words are short, and the loop finds the word's end as it goes */
+#define FNV_OFFSET	0xcbf29ce484222325ull
+#define FNV_PRIME	0x100000001b3ull
+
+static uint64_t
+word_hash(const unsigned char *s, size_t n)
+{
+	uint64_t h = FNV_OFFSET;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * FNV_PRIME;
+	return h;
+}
+
+static inline size_t
+word_slot(const struct matcher *m, const char *s, size_t n, uint64_t h)
+{
+	size_t mask = m->words_size - 1, i = (size_t)h & mask;
+	uint32_t tag = (uint32_t)(h >> 32);
+
+	while (m->words[i].id != NONE && (m->words[i].tag != tag || m->words[i].len != n ||
+	    memcmp(m->pool + m->words[i].off, s, n) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void
+words_grow(struct matcher *m)
+{
+	struct word_slot *old = m->words;
+	size_t n = m->words_size;
+
+	m->words_size = n ? 2 * n : 1024;
+	m->words = xmalloc(m->words_size * sizeof(*m->words));
+	for (size_t i = 0; i < m->words_size; i++)
+		m->words[i].id = NONE;
+	for (size_t i = 0; i < n; i++) {
+		if (old[i].id == NONE)
+			continue;
+		const char *s = m->pool + old[i].off;
+		uint64_t h = word_hash((const unsigned char *)s, old[i].len);
+
+		m->words[word_slot(m, s, old[i].len, h)] = old[i];
+	}
+	free(old);
+}
+
+/* The id of word s[0..n), made if absent. */
+static uint32_t
+word_id(struct matcher *m, const char *s, size_t n)
+{
+	uint64_t h;
+	size_t i;
+
+	if (2 * (m->nwords + 1) > m->words_size)
+		words_grow(m);
+	h = word_hash((const unsigned char *)s, n);
+	i = word_slot(m, s, n, h);
+	if (m->words[i].id != NONE)
+		return m->words[i].id;
+	if (m->pool_len + n + 1 > m->pool_alloc) {
+		while (m->pool_len + n + 1 > m->pool_alloc)
+			m->pool_alloc = m->pool_alloc ? 2 * m->pool_alloc : 4096;
+		m->pool = xrealloc(m->pool, m->pool_alloc);
+	}
+	memcpy(m->pool + m->pool_len, s, n);
+	m->pool[m->pool_len + n] = '\0';
+	m->words[i].tag = (uint32_t)(h >> 32);
+	m->words[i].id = (uint32_t)m->nwords++;
+	m->words[i].off = (uint32_t)m->pool_len;
+	m->words[i].len = (uint32_t)n;
+	m->words[i].root = NONE;
+	m->pool_len += n + 1;
+	return m->words[i].id;
+}
+
+/* ---- building ---- */
+
+static size_t
+total_nodes(const struct matcher *m)
+{
+	return m->nstates + m->npnodes;
+}
+
+static uint32_t
+new_state(struct matcher *m)
+{
+	struct state *s;
+
+	if (total_nodes(m) >= MATCH_MAX_STATES)
+		return NONE;
+	if (m->nstates == m->states_alloc) {
+		m->states_alloc = m->states_alloc ? 2 * m->states_alloc : 64;
+		m->states = xrealloc(m->states, m->states_alloc * sizeof(*m->states));
+	}
+	s = &m->states[m->nstates];
+	s->fail = ROOT;
+	s->dict = s->odict = s->pattern = NONE;
+	s->has_open = 0;
+	return (uint32_t)m->nstates++;
+}
+
+static uint32_t
+new_pattern(struct matcher *m)
+{
+	return (uint32_t)m->npatterns++;
+}
+
+/* The prefix trie's node for byte c under n, made if make; 0 if absent or full. */
+static uint32_t
+pchild(struct matcher *m, uint32_t n, unsigned char c, int make)
+{
+	uint32_t k;
+
+	for (k = m->pnodes[n].child; k != 0; k = m->pnodes[k].sibling)
+		if (m->pnodes[k].byte == c)
+			return k;
+	if (!make || total_nodes(m) >= MATCH_MAX_STATES)
+		return 0;
+	if (m->npnodes == m->pnodes_alloc) {
+		m->pnodes_alloc *= 2;
+		m->pnodes = xrealloc(m->pnodes, m->pnodes_alloc * sizeof(*m->pnodes));
+	}
+	k = (uint32_t)m->npnodes++;
+	memset(&m->pnodes[k], 0, sizeof(m->pnodes[k]));
+	m->pnodes[k].byte = c;
+	m->pnodes[k].prefix = NONE;
+	m->pnodes[k].sibling = m->pnodes[n].child;
+	m->pnodes[n].child = k;
+	return k;
+}
+
+/* The id of prefix s[0..n), made if absent; NONE when full. */
+static uint32_t
+prefix_id(struct matcher *m, const char *s, size_t n)
+{
+	uint32_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((k = pchild(m, k, (unsigned char)s[i], 1)) == 0)
+			return NONE;
+	if (m->pnodes[k].prefix == NONE)
+		m->pnodes[k].prefix = (uint32_t)m->nprefixes++;
+	return m->pnodes[k].prefix;
+}
 
 struct matcher *
 matcher_new(void)
 {
 	struct matcher *m = xcalloc(1, sizeof(*m));
 
-	m->alloc = 64;
-	m->nodes = xcalloc(m->alloc, sizeof(*m->nodes));
-	m->nnodes = 1;
-	m->nodes[ROOT].pattern = NO_PATTERN;
+	new_state(m);	/* the root */
+	m->pnodes_alloc = 64;
+	m->pnodes = xcalloc(m->pnodes_alloc, sizeof(*m->pnodes));
+	m->npnodes = 1;	/* the prefix trie's root: the empty prefix */
+	m->pnodes[0].prefix = NONE;
 	return m;
 }
 
@@ -54,8 +334,13 @@ matcher_free(struct matcher *m)
 {
 	if (m == NULL)
 		return;
-	free(m->nodes);
-	free(m->delta);
+	free(m->states);
+	free(m->edges);
+	free(m->words);
+	free(m->pool);
+	free(m->pnodes);
+	free(m->pdelta);
+	free(m->pprefix);
 	free(m);
 }
 
@@ -65,123 +350,210 @@ matcher_count(const struct matcher *m)
 	return m->npatterns;
 }
 
-/* The child of n for byte c, made if make; 0 when absent or full. */
-static uint32_t
-child(struct matcher *m, uint32_t n, unsigned char c, int make)
-{
-	uint32_t k;
-
-	for (k = m->nodes[n].child; k != 0; k = m->nodes[k].sibling)
-		if (m->nodes[k].byte == c)
-			return k;
-	if (!make || m->nnodes >= MATCH_MAX_STATES)
-		return 0;
-	if (m->nnodes == m->alloc) {
-		m->alloc *= 2;
-		m->nodes = xrealloc(m->nodes, m->alloc * sizeof(*m->nodes));
-	}
-	k = (uint32_t)m->nnodes++;
-	memset(&m->nodes[k], 0, sizeof(m->nodes[k]));
-	m->nodes[k].byte = c;
-	m->nodes[k].pattern = NO_PATTERN;
-	m->nodes[k].sibling = m->nodes[n].child;
-	m->nodes[n].child = k;
-	return k;
-}
-
 int
 matcher_add(struct matcher *m, const char *key, int open)
 {
-	size_t len = strlen(key);
-	uint32_t n = ROOT;
+	size_t len = strlen(key), start = 0;
+	uint32_t s = ROOT, id;
 
 	if (m->built || len == 0 || len > MATCH_MAX_PATTERN)
 		return -1;
-	if ((n = child(m, n, ' ', 1)) == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		if ((n = child(m, n, (unsigned char)key[i], 1)) == 0)
+	for (;;) {
+		const char *sp = memchr(key + start, ' ', len - start);
+		size_t end = sp ? (size_t)(sp - key) : len;
+
+		if (end == len && open) {
+			uint32_t p = prefix_id(m, key + start, end - start);
+
+			if (p == NONE)
+				return -1;
+			id = edge_put(m, s, p | OPEN_SYMBOL, new_pattern);
+			m->states[s].has_open = 1;
+			return (int)id;
+		}
+		s = edge_put(m, s, word_id(m, key + start, end - start), new_state);
+		if (s == NONE)
 			return -1;
-	if (!open && (n = child(m, n, ' ', 1)) == 0)
-		return -1;
-	if (m->nodes[n].pattern == NO_PATTERN)
-		m->nodes[n].pattern = (uint32_t)m->npatterns++;
-	return (int)m->nodes[n].pattern;
+		if (end == len)
+			break;
+		start = end + 1;
+	}
+	if (m->states[s].pattern == NONE)
+		m->states[s].pattern = new_pattern(m);
+	return (int)m->states[s].pattern;
+}
+
+/* The prefix trie as a table over the byte classes its prefixes use. */
+static void
+build_prefixes(struct matcher *m)
+{
+	size_t nc = 1;
+
+	for (size_t i = 1; i < m->npnodes; i++)
+		m->pclass[m->pnodes[i].byte] = 1;
+	for (int c = 0; c < 256; c++)
+		if (m->pclass[c])
+			m->pclass[c] = (unsigned char)nc++;
+	m->pnc = nc;
+	m->pdelta = xcalloc(m->npnodes * nc, sizeof(*m->pdelta));
+	m->pprefix = xmalloc(m->npnodes * sizeof(*m->pprefix));
+	for (size_t n = 0; n < m->npnodes; n++) {
+		m->pprefix[n] = m->pnodes[n].prefix;
+		for (uint32_t k = m->pnodes[n].child; k != 0; k = m->pnodes[k].sibling)
+			m->pdelta[n * nc + m->pclass[m->pnodes[k].byte]] = k;
+	}
 }
 
 void
 matcher_build(struct matcher *m)
 {
-	uint32_t *queue, head = 0, tail = 0;
-	size_t nc;
+	uint32_t *first, *next, *child_of, *symbol_of, *queue, head = 0, tail = 0;
 
 	if (m->built)
 		return;
 	m->built = 1;
-	for (size_t i = 1; i < m->nnodes; i++)
-		m->class[m->nodes[i].byte] = 1;
-	nc = 1;
-	for (int c = 0; c < 256; c++)
-		if (m->class[c])
-			m->class[c] = (unsigned char)nc++;
-	m->nclasses = nc;
-	m->delta = xcalloc(m->nnodes * nc, sizeof(*m->delta));
+	build_prefixes(m);
 
-	/* breadth first, so that a node's fail state is complete before it */
-	queue = xmalloc(m->nnodes * sizeof(*queue));
-	for (uint32_t k = m->nodes[ROOT].child; k != 0; k = m->nodes[k].sibling) {
-		m->nodes[k].fail = ROOT;
-		m->delta[m->class[m->nodes[k].byte]] = k;
-		queue[tail++] = k;
+	/* each state's children, as lists through the word transitions */
+	first = xmalloc(m->nstates * sizeof(*first));
+	next = xmalloc((m->nedges + 1) * sizeof(*next));
+	child_of = xmalloc((m->nedges + 1) * sizeof(*child_of));
+	symbol_of = xmalloc((m->nedges + 1) * sizeof(*symbol_of));
+	for (size_t i = 0; i < m->nstates; i++)
+		first[i] = NONE;
+	for (size_t i = 0, k = 0; i < m->edges_size; i++) {
+		uint32_t parent, symbol;
+
+		if (m->edges[i].key == EMPTY_KEY)
+			continue;
+		parent = (uint32_t)(m->edges[i].key >> 32);
+		symbol = (uint32_t)m->edges[i].key;
+		if (symbol & OPEN_SYMBOL)
+			continue;
+		child_of[k] = m->edges[i].value;
+		symbol_of[k] = symbol;
+		next[k] = first[parent];
+		first[parent] = (uint32_t)k++;
+	}
+
+	/* breadth first, so that a state's fail state is complete before it */
+	queue = xmalloc(m->nstates * sizeof(*queue));
+	for (uint32_t e = first[ROOT]; e != NONE; e = next[e]) {
+		m->states[child_of[e]].fail = ROOT;
+		queue[tail++] = child_of[e];
 	}
 	while (head < tail) {
 		uint32_t u = queue[head++];
-		uint32_t *row = &m->delta[(size_t)u * nc];
-		const uint32_t *frow = &m->delta[(size_t)m->nodes[u].fail * nc];
+		struct state *su = &m->states[u];
 
-		memcpy(row, frow, nc * sizeof(*row));
-		row[0] = ROOT;
-		for (uint32_t k = m->nodes[u].child; k != 0; k = m->nodes[k].sibling) {
-			uint32_t f = frow[m->class[m->nodes[k].byte]];
+		if (u != ROOT && su->fail != ROOT) {
+			const struct state *f = &m->states[su->fail];
 
-			m->nodes[k].fail = f;
-			m->nodes[k].dict = m->nodes[f].pattern != NO_PATTERN ?
-			    f : m->nodes[f].dict;
-			row[m->class[m->nodes[k].byte]] = k;
-			queue[tail++] = k;
+			su->dict = f->pattern != NONE ? su->fail : f->dict;
+			su->odict = f->has_open ? su->fail : f->odict;
+		} else {
+			su->dict = NONE;
+			su->odict = m->states[ROOT].has_open ? ROOT : NONE;
+		}
+		for (uint32_t e = first[u]; e != NONE; e = next[e]) {
+			uint32_t v = child_of[e], f = su->fail, to;
+
+			for (;;) {
+				if ((to = edge_get(m, f, symbol_of[e])) != NONE)
+					break;
+				if (f == ROOT)
+					break;
+				f = m->states[f].fail;
+			}
+			m->states[v].fail = to != NONE ? to : ROOT;
+			queue[tail++] = v;
 		}
 	}
 	free(queue);
+	free(first);
+	free(next);
+	free(child_of);
+	free(symbol_of);
+	/* the root's transitions in the word table: most steps that are not
+	 * from the root fall back to it, so this saves a lookup a word */
+	for (size_t i = 0; i < m->words_size; i++)
+		if (m->words[i].id != NONE)
+			m->words[i].root = edge_get(m, ROOT, m->words[i].id);
 }
 
+/* ---- scanning ---- */
+
+/* The open patterns of prefix p (ending at end) from state s and its
+ * suffixes. */
 static inline void
-report(const struct matcher *m, uint32_t s, size_t end, matcher_fn *fn, void *arg)
+report_open(const struct matcher *m, uint32_t s, uint32_t p, size_t end, matcher_fn *fn,
+    void *arg)
 {
-	if (m->nodes[s].pattern == NO_PATTERN)
-		s = m->nodes[s].dict;
-	while (s != ROOT) {
-		fn(m->nodes[s].pattern, end, arg);
-		s = m->nodes[s].dict;
-	}
+	uint32_t u = m->states[s].has_open ? s : m->states[s].odict, id;
+
+	for (; u != NONE; u = m->states[u].odict)
+		if ((id = edge_get(m, u, p | OPEN_SYMBOL)) != NONE)
+			fn(id, end, arg);
 }
 
 void
 matcher_scan(const struct matcher *m, const char *key, size_t len,
     matcher_fn *fn, void *arg)
 {
-	const size_t nc = m->nclasses;
 	const unsigned char *p = (const unsigned char *)key;
-	uint32_t s;
+	const int open = m->nprefixes > 0;
+	uint32_t s = ROOT;
+	size_t start = 0;
 
-	if (!m->built || m->nnodes == 1)
+	if (!m->built || m->npatterns == 0)
 		return;
-	s = m->delta[m->class[' ']];		/* the space before the text */
-	for (size_t i = 0; i < len; i++) {
-		s = m->delta[(size_t)s * nc + m->class[p[i]]];
-		if (m->nodes[s].pattern != NO_PATTERN || m->nodes[s].dict != ROOT)
-			report(m, s, p[i] == ' ' ? i : i + 1, fn, arg);
+	for (;;) {
+		uint64_t h = FNV_OFFSET;
+		size_t end = start;
+		uint32_t id = NONE;
+		const struct word_slot *w = NULL;
+
+		/* the word: its end and its hash in one loop */
+		while (end < len && p[end] != ' ')
+			h = (h ^ p[end++]) * FNV_PRIME;
+
+		/* open patterns first: their matches end inside the word or at
+		 * its end, and reports go in the order they end */
+		if (open) {
+			uint32_t n = 0;
+
+			if (m->pprefix[0] != NONE)
+				report_open(m, s, m->pprefix[0], start, fn, arg);
+			for (size_t i = start; i < end; i++) {
+				if ((n = m->pdelta[(size_t)n * m->pnc + m->pclass[p[i]]]) == 0)
+					break;
+				if (m->pprefix[n] != NONE)
+					report_open(m, s, m->pprefix[n], i + 1, fn, arg);
+			}
+		}
+
+		/* then the word itself: a step of the automaton */
+		if (m->nwords > 0) {
+			w = &m->words[word_slot(m, key + start, end - start, h)];
+			id = w->id;
+		}
+		if (id == NONE)
+			s = ROOT;
+		else {
+			uint32_t to = NONE;
+
+			while (s != ROOT && (to = edge_get(m, s, id)) == NONE)
+				s = m->states[s].fail;
+			if (s == ROOT)
+				to = w->root;
+			s = to != NONE ? to : ROOT;
+			if (m->states[s].pattern != NONE)
+				fn(m->states[s].pattern, end, arg);
+			for (uint32_t u = m->states[s].dict; u != NONE; u = m->states[u].dict)
+				fn(m->states[u].pattern, end, arg);
+		}
+		if (end >= len)
+			break;
+		start = end + 1;
 	}
-	s = m->delta[(size_t)s * nc + m->class[' ']];	/* and after it */
-	if (m->nodes[s].pattern != NO_PATTERN || m->nodes[s].dict != ROOT)
-		report(m, s, len, fn, arg);
 }

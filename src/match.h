@@ -4,9 +4,10 @@
  * Texts and patterns are keys as normalise_key() makes them: words of
  * case-folded letters and digits separated by single spaces. A pattern is
  * one or more whole words ("border guard"); an open pattern's last word
- * may continue ("traffick" open matches "trafficking"). The automaton is
- * compiled to a table over the byte classes the patterns use, so a scan
- * costs one table lookup per byte whatever the number of patterns.
+ * may continue ("traffick" open matches "trafficking"). The automaton runs
+ * over words: a scan costs a hash lookup a word of the text (and a short
+ * walk down the trie of open patterns' last words), whatever the number
+ * of patterns.
  */
 #ifndef FEEDMILL_MATCH_H
 #define FEEDMILL_MATCH_H

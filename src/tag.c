@@ -595,6 +595,8 @@ tag_compile(struct tagger *t)
 	free(t->post);
 	free(t->hit);
 	free(t->touched);
+	free(t->pattern_hit);
+	free(t->patterns_touched);
 	t->terms = NULL;
 	t->nterms = 0;
 	t->m = matcher_new();
@@ -627,6 +629,9 @@ tag_compile(struct tagger *t)
 	t->hit = xcalloc(t->nterms ? t->nterms : 1, sizeof(*t->hit));
 	t->touched = xmalloc((t->nterms ? t->nterms : 1) * sizeof(*t->touched));
 	t->ntouched = 0;
+	t->pattern_hit = xcalloc(npat ? npat : 1, sizeof(*t->pattern_hit));
+	t->patterns_touched = xmalloc((npat ? npat : 1) * sizeof(*t->patterns_touched));
+	t->npatterns_touched = 0;
 }
 
 static void
@@ -751,6 +756,8 @@ tagger_free(struct tagger *t)
 	free(t->post);
 	free(t->hit);
 	free(t->touched);
+	free(t->pattern_hit);
+	free(t->patterns_touched);
 	free(t->path);
 	free(t->model_path);
 	free(t);
@@ -834,6 +841,11 @@ on_match(uint32_t id, size_t end, void *arg)
 	struct tagger *t = c->t;
 
 	(void)end;
+	if ((t->pattern_hit[id] & c->bit) != 0)
+		return;		/* its terms have this bit already */
+	if (t->pattern_hit[id] == 0)
+		t->patterns_touched[t->npatterns_touched++] = id;
+	t->pattern_hit[id] |= c->bit;
 	for (uint32_t i = t->post_off[id]; i < t->post_off[id + 1]; i++) {
 		uint32_t term = t->post[i];
 
@@ -873,6 +885,9 @@ tag_scan(struct tagger *t, const char *title, const char *text)
 	for (size_t i = 0; i < t->ntouched; i++)
 		t->hit[t->touched[i]] = 0;
 	t->ntouched = 0;
+	for (size_t i = 0; i < t->npatterns_touched; i++)
+		t->pattern_hit[t->patterns_touched[i]] = 0;
+	t->npatterns_touched = 0;
 	key = tag_text_key(title);
 	matcher_scan(t->m, key, strlen(key), on_match, &c);
 	free(key);

@@ -49,6 +49,11 @@ struct tagger {
 	unsigned char		*hit;
 	uint32_t		*touched;
 	size_t			 ntouched;
+	/* ... and per pattern, so that a word met again (a learned model
+	 * has most words of a text) does not walk its terms again */
+	unsigned char		*pattern_hit;
+	uint32_t		*patterns_touched;
+	size_t			 npatterns_touched;
 };
 
 int tag_term_keys(const char *term, char **keys, int *open, const char **why);
