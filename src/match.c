@@ -170,7 +170,7 @@ edge_put(struct matcher *m, uint32_t state, uint32_t symbol, uint32_t (*make)(st
 	return v;
 }
 
-/* FNV-1a: words are short, and the loop finds the word's end as it goes */
+/* FNV-1a: words are short, and the scan finds a word's end as it goes */
 #define FNV_OFFSET	0xcbf29ce484222325ull
 #define FNV_PRIME	0x100000001b3ull
 
@@ -383,11 +383,17 @@ matcher_add(struct matcher *m, const char *key, int open)
 	return (int)m->states[s].pattern;
 }
 
-/* The prefix trie as a table over the byte classes its prefixes use. */
+/*
+ * The prefix trie as a table over the byte classes its prefixes use, its
+ * rows in breadth-first order: most words leave the trie after a byte or
+ * two, so the rows they read are the first few, together in the cache.
+ */
 static void
 build_prefixes(struct matcher *m)
 {
-	size_t nc = 1;
+	size_t nc = 1, head = 0, tail = 0;
+	uint32_t *order = xmalloc(m->npnodes * sizeof(*order));	/* row -> node */
+	uint32_t *row = xmalloc(m->npnodes * sizeof(*row));	/* node -> row */
 
 	for (size_t i = 1; i < m->npnodes; i++)
 		m->pclass[m->pnodes[i].byte] = 1;
@@ -395,13 +401,25 @@ build_prefixes(struct matcher *m)
 		if (m->pclass[c])
 			m->pclass[c] = (unsigned char)nc++;
 	m->pnc = nc;
+	order[tail++] = 0;
+	while (head < tail) {
+		uint32_t n = order[head++];
+
+		row[n] = (uint32_t)(head - 1);
+		for (uint32_t k = m->pnodes[n].child; k != 0; k = m->pnodes[k].sibling)
+			order[tail++] = k;
+	}
 	m->pdelta = xcalloc(m->npnodes * nc, sizeof(*m->pdelta));
 	m->pprefix = xmalloc(m->npnodes * sizeof(*m->pprefix));
-	for (size_t n = 0; n < m->npnodes; n++) {
-		m->pprefix[n] = m->pnodes[n].prefix;
+	for (size_t r = 0; r < m->npnodes; r++) {
+		uint32_t n = order[r];
+
+		m->pprefix[r] = m->pnodes[n].prefix;
 		for (uint32_t k = m->pnodes[n].child; k != 0; k = m->pnodes[k].sibling)
-			m->pdelta[n * nc + m->pclass[m->pnodes[k].byte]] = k;
+			m->pdelta[r * nc + m->pclass[m->pnodes[k].byte]] = row[k];
 	}
+	free(order);
+	free(row);
 }
 
 void

@@ -69,13 +69,30 @@ ascii_alnum(unsigned char c)
 	return c < 0x80 && ascii_fold[c] != 0;
 }
 
+/* A key being written: room is made before each word, never per byte. */
+struct key_out {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+key_room(struct key_out *k, size_t more)
+{
+	if (k->len + more + 1 <= k->cap)
+		return;
+	while (k->len + more + 1 > k->cap)
+		k->cap *= 2;
+	k->p = xrealloc(k->p, k->cap);
+}
+
 /*
  * The key of one word that has non-ASCII characters, through utf8proc,
- * appended to b; *space says whether a separator is pending and is left
+ * appended to k; *space says whether a separator is pending and is left
  * so for what follows.
  */
 static void
-unicode_word_key(struct buf *b, const char *w, size_t wlen, int *space)
+unicode_word_key(struct key_out *k, const char *w, size_t wlen, int *space)
 {
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n;
@@ -90,6 +107,8 @@ unicode_word_key(struct buf *b, const char *w, size_t wlen, int *space)
 		folded = (utf8proc_uint8_t *)xstrndup(w, wlen);
 		n = (utf8proc_ssize_t)wlen;
 	}
+	/* at most every character kept, each after a space */
+	key_room(k, 2 * (size_t)n);
 	for (utf8proc_ssize_t i = 0; i < n;) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t len = utf8proc_iterate(folded + i, n - i, &cp);
@@ -103,10 +122,11 @@ unicode_word_key(struct buf *b, const char *w, size_t wlen, int *space)
 		/* letters and numbers make the key; anything else separates */
 		if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
 		    (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
-			if (*space && b->len > 0)
-				buf_addc(b, ' ');
+			if (*space && k->len > 0)
+				k->p[k->len++] = ' ';
 			*space = 0;
-			buf_add(b, folded + i, (size_t)len);
+			memcpy(k->p + k->len, folded + i, (size_t)len);
+			k->len += (size_t)len;
 		} else
 			*space = 1;
 		i += len;
@@ -115,17 +135,31 @@ unicode_word_key(struct buf *b, const char *w, size_t wlen, int *space)
 }
 
 /*
+ * The length of the character at s if it is U+2010 to U+2027 (dashes,
+ * curly quotes, bullets, the ellipsis), else 0. Each is a separator in a
+ * key, whatever stands around it (no letter or number comes of it under
+ * NFKC, nothing composes with it, none is ignorable as U+200B or U+202A
+ * are), so a word with an apostrophe ends there without utf8proc.
+ */
+static inline size_t
+typographic_separator(const unsigned char *s, size_t n)
+{
+	return s[0] == 0xe2 && n >= 3 && s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0xa7 ? 3 : 0;
+}
+
+/*
  * ASCII letters and digits fold here; only a word (a run between ASCII
- * separators) with other characters goes through utf8proc, so one curly
- * quote does not send a whole body through Unicode normalisation. The key
- * is the same as normalising the whole text at once: nothing composes
- * across an ASCII separator into a letter or digit.
+ * separators and typographic punctuation) with other characters goes
+ * through utf8proc, so one accented name does not send a whole body
+ * through Unicode normalisation. The key is the same as normalising the
+ * whole text at once (test_normalise checks it against that): nothing
+ * composes across a separator into a letter or digit.
  */
 char *
 normalise_key(const char *text)
 {
 	const unsigned char *u = (const unsigned char *)text;
-	struct buf b;
+	struct key_out k;
 	int space = 0;
 	size_t i, len;
 
@@ -134,9 +168,11 @@ normalise_key(const char *text)
 	if (u[len] == '\0')
 		return ascii_key(text, len);
 	len += strlen(text + len);
-	buf_init(&b, (size_t)-1);
+	k.cap = len + 16;
+	k.p = xmalloc(k.cap);
+	k.len = 0;
 	for (i = 0; i < len;) {
-		size_t start = i, j;
+		size_t start = i, j, p;
 		int wide = 0;
 
 		if (u[i] < 0x80 && !ascii_alnum(u[i])) {
@@ -144,22 +180,28 @@ normalise_key(const char *text)
 			i++;
 			continue;
 		}
-		for (j = i; j < len && (u[j] >= 0x80 || ascii_alnum(u[j])); j++)
+		if ((p = typographic_separator(u + i, len - i)) > 0) {
+			space = 1;
+			i += p;
+			continue;
+		}
+		for (j = i; j < len && (u[j] >= 0x80 || ascii_alnum(u[j])) &&
+		    typographic_separator(u + j, len - j) == 0; j++)
 			wide |= u[j] >= 0x80;
 		i = j;
 		if (wide) {
-			unicode_word_key(&b, text + start, j - start, &space);
+			unicode_word_key(&k, text + start, j - start, &space);
 			continue;
 		}
-		if (space && b.len > 0)
-			buf_addc(&b, ' ');
+		key_room(&k, j - start + 1);
+		if (space && k.len > 0)
+			k.p[k.len++] = ' ';
 		space = 0;
-		buf_add(&b, text + start, i - start);
-		for (char *o = b.data + b.len - (i - start); o < b.data + b.len; o++)
-			if (*o >= 'A' && *o <= 'Z')
-				*o += 32;
+		for (size_t c = start; c < j; c++)
+			k.p[k.len++] = (char)ascii_fold[u[c]];
 	}
-	return buf_detach(&b);
+	k.p[k.len] = '\0';
+	return k.p;
 }
 
 uint64_t
