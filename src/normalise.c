@@ -24,52 +24,32 @@
  * to lower case, digits stay, everything else separates. The result is
  * the same as the general path's for ASCII input.
  */
-/* ASCII letters and digits to what they fold to; 0 for the rest. A table,
- * because this runs over every byte of every release the tagger reads. */
+/* ASCII letters and digits to what they fold to, the rest to a space. A
+ * table, because this runs over every byte of every release the tagger
+ * reads. */
 static const unsigned char ascii_fold[128] = {
-	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
-	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
-	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f',
-	['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l',
-	['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r',
-	['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x',
-	['Y'] = 'y', ['Z'] = 'z',
-	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
-	['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l',
-	['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r',
-	['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x',
-	['y'] = 'y', ['z'] = 'z',
+	' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+	' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+	' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', ' ', ' ', ' ', ' ', ' ',
+	' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ',
+	' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ',
 };
-
-static char *
-ascii_key(const char *text, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)text;
-	char *out = xmalloc(len + 1), *o = out;
-	int space = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char f = ascii_fold[u[i] & 0x7f];
-
-		if (f != 0) {
-			if (space && o > out)
-				*o++ = ' ';
-			space = 0;
-			*o++ = (char)f;
-		} else
-			space = 1;
-	}
-	*o = '\0';
-	return out;
-}
 
 static int
 ascii_alnum(unsigned char c)
 {
-	return c < 0x80 && ascii_fold[c] != 0;
+	return c < 0x80 && ascii_fold[c] != ' ';
 }
 
-/* A key being written: room is made before each word, never per byte. */
+/*
+ * A key being written. A separator is written as one space, and only
+ * after something else (a run of them collapses; none leads): so a key
+ * that ends in a space has a separator pending, which is dropped at the
+ * end. Room is made before each run or word, never per byte.
+ */
 struct key_out {
 	char	*p;
 	size_t	 len;
@@ -86,13 +66,19 @@ key_room(struct key_out *k, size_t more)
 	k->p = xrealloc(k->p, k->cap);
 }
 
+static inline void
+key_separator(struct key_out *k)
+{
+	if (k->len > 0 && k->p[k->len - 1] != ' ')
+		k->p[k->len++] = ' ';
+}
+
 /*
  * The key of one word that has non-ASCII characters, through utf8proc,
- * appended to k; *space says whether a separator is pending and is left
- * so for what follows.
+ * appended to k.
  */
 static void
-unicode_word_key(struct key_out *k, const char *w, size_t wlen, int *space)
+unicode_word_key(struct key_out *k, const char *w, size_t wlen)
 {
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n;
@@ -122,13 +108,10 @@ unicode_word_key(struct key_out *k, const char *w, size_t wlen, int *space)
 		/* letters and numbers make the key; anything else separates */
 		if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
 		    (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
-			if (*space && k->len > 0)
-				k->p[k->len++] = ' ';
-			*space = 0;
 			memcpy(k->p + k->len, folded + i, (size_t)len);
 			k->len += (size_t)len;
 		} else
-			*space = 1;
+			key_separator(k);
 		i += len;
 	}
 	free(folded);
@@ -148,6 +131,39 @@ typographic_separator(const unsigned char *s, size_t n)
 }
 
 /*
+ * Fold ASCII from u[i] up to the first byte that is not ASCII (or len),
+ * into k; returns where it stopped. *word is set to where the word that
+ * the stop is in began (the byte after the last separator), *word_out to
+ * where that word's key began in k. No branch a byte: which bytes are
+ * letters is as good as random to a branch predictor, and a mispredicted
+ * branch a word cost more than the rest of the work.
+ */
+static size_t
+ascii_run(struct key_out *k, const unsigned char *u, size_t i, size_t len,
+    size_t *word, size_t *word_out)
+{
+	char *p = k->p;
+	size_t o = k->len, w = i, wo = o;
+	unsigned last_space = o == 0 || p[o - 1] == ' ';
+
+	for (; i < len && u[i] < 0x80; i++) {
+		unsigned char f = ascii_fold[u[i]];
+		unsigned space = f == ' ';
+
+		p[o] = (char)f;
+		o += !(space & last_space);
+		last_space = space;
+		/* after a separator the next word begins */
+		w = space ? i + 1 : w;
+		wo = space ? o : wo;
+	}
+	k->len = o;
+	*word = w;
+	*word_out = wo;
+	return i;
+}
+
+/*
  * ASCII letters and digits fold here; only a word (a run between ASCII
  * separators and typographic punctuation) with other characters goes
  * through utf8proc, so one accented name does not send a whole body
@@ -159,47 +175,36 @@ char *
 normalise_key(const char *text)
 {
 	const unsigned char *u = (const unsigned char *)text;
+	size_t len = strlen(text), i = 0;
 	struct key_out k;
-	int space = 0;
-	size_t i, len;
 
-	for (len = 0; u[len] != '\0' && u[len] < 0x80; len++)
-		;
-	if (u[len] == '\0')
-		return ascii_key(text, len);
-	len += strlen(text + len);
 	k.cap = len + 16;
 	k.p = xmalloc(k.cap);
 	k.len = 0;
-	for (i = 0; i < len;) {
-		size_t start = i, j, p;
-		int wide = 0;
+	while (i < len) {
+		size_t word, word_out, j, p;
 
-		if (u[i] < 0x80 && !ascii_alnum(u[i])) {
-			space = 1;
-			i++;
-			continue;
-		}
+		/* ASCII output is never longer than its input */
+		key_room(&k, len - i);
+		i = ascii_run(&k, u, i, len, &word, &word_out);
+		if (i >= len)
+			break;
 		if ((p = typographic_separator(u + i, len - i)) > 0) {
-			space = 1;
+			key_separator(&k);
 			i += p;
 			continue;
 		}
+		/* a word with a character beyond ASCII: its ASCII beginning,
+		 * folded already, goes through utf8proc with the rest */
+		k.len = word_out;
 		for (j = i; j < len && (u[j] >= 0x80 || ascii_alnum(u[j])) &&
 		    typographic_separator(u + j, len - j) == 0; j++)
-			wide |= u[j] >= 0x80;
+			;
+		unicode_word_key(&k, text + word, j - word);
 		i = j;
-		if (wide) {
-			unicode_word_key(&k, text + start, j - start, &space);
-			continue;
-		}
-		key_room(&k, j - start + 1);
-		if (space && k.len > 0)
-			k.p[k.len++] = ' ';
-		space = 0;
-		for (size_t c = start; c < j; c++)
-			k.p[k.len++] = (char)ascii_fold[u[c]];
 	}
+	if (k.len > 0 && k.p[k.len - 1] == ' ')
+		k.len--;
 	k.p[k.len] = '\0';
 	return k.p;
 }
