@@ -33,6 +33,7 @@
 #define NONE		UINT32_MAX
 #define OPEN_SYMBOL	0x80000000u	/* a prefix id, not a word id */
 #define EMPTY_KEY	UINT64_MAX
+#define PFILTER_BITS	16
 
 /* a state: the words of some pattern's beginning */
 struct state {
@@ -50,13 +51,22 @@ struct edge {
 	uint32_t	 value;
 };
 
-/* the words the patterns use */
+/* the words the patterns use: a scan reads one slot a word of the text,
+ * so slots are small, and what a known word leads to is kept apart */
 struct word_slot {
-	uint32_t	 tag;		/* the word's hash, high bits */
-	uint32_t	 id;		/* NONE: empty slot */
-	uint32_t	 off;		/* in the pool */
+	uint64_t	 head;		/* the word's first 8 bytes, see word_chunk() */
 	uint32_t	 len;
+	uint32_t	 id;		/* NONE: empty slot */
+};
+
+/* a word by id */
+struct word_info {
+	uint32_t	 off;		/* in the pool */
 	uint32_t	 root;		/* built: the root's transition on it, or NONE */
+	uint32_t	 root_pattern;	/* built: the closed pattern ending there */
+	uint32_t	 follows;	/* built: a filter of the states other than
+				 * the root with a transition on it, see
+				 * state_bit() */
 };
 
 /* the prefix trie of open patterns' last words */
@@ -79,12 +89,20 @@ struct matcher {
 
 	struct word_slot *words;
 	size_t		 words_size, nwords;
+	unsigned	 words_shift;	/* 64 - log2(words_size) */
+	struct word_info *winfo;	/* [nwords] */
+	size_t		 winfo_alloc;
 	char		*pool;
 	size_t		 pool_len, pool_alloc;
 
 	struct pnode	*pnodes;
 	size_t		 npnodes, pnodes_alloc;
 	size_t		 nprefixes;
+	/* built: a filter of the first pfilter_len bytes of words that can
+	 * start down the trie (pfilter_len is at most 4 and no prefix is
+	 * shorter); 0: none, every word walks the trie */
+	size_t		 pfilter_len;
+	uint64_t	*pfilter;
 	/* built: the prefix trie as a table over byte classes */
 	unsigned char	 pclass[256];	/* 0: no prefix has the byte */
 	size_t		 pnc;
@@ -109,6 +127,13 @@ static inline uint64_t
 edge_key(uint32_t state, uint32_t symbol)
 {
 	return (uint64_t)state << 32 | symbol;
+}
+
+/* A state's bit in a word's follows filter. */
+static inline uint32_t
+state_bit(uint32_t state)
+{
+	return 1u << ((state * 0x9e3779b1u) >> 27);
 }
 
 static inline size_t
@@ -170,30 +195,64 @@ edge_put(struct matcher *m, uint32_t state, uint32_t symbol, uint32_t (*make)(st
 	return v;
 }
 
-/* FNV-1a: words are short, and the scan finds a word's end as it goes */
-#define FNV_OFFSET	0xcbf29ce484222325ull
-#define FNV_PRIME	0x100000001b3ull
-
-static uint64_t
-word_hash(const unsigned char *s, size_t n)
+/*
+ * A word's hash reads it 8 bytes at a time. In a scan a word is mostly
+ * not the text's last, and one unaligned load and a mask is cheaper than
+ * a loop over its bytes; what is at the text's end is read a byte at a
+ * time. Either way the chunk is the same number: bytes in increasing
+ * significance, zero above the word's end.
+ */
+static inline uint64_t
+word_chunk(const unsigned char *s, size_t n, int may_overread)
 {
-	uint64_t h = FNV_OFFSET;
+	uint64_t v = 0;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (may_overread) {
+		memcpy(&v, s, sizeof(v));
+		return n >= 8 ? v : v & ((1ull << (8 * n)) - 1);
+	}
+#else
+	(void)may_overread;
+#endif
+	if (n > 8)
+		n = 8;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * FNV_PRIME;
+		v |= (uint64_t)s[i] << (8 * i);
+	return v;
+}
+
+/*
+ * head: the first chunk, already read. A multiply a chunk, no final mix:
+ * the slot is taken from the product's top bits (Fibonacci hashing), so
+ * a short word's hash is one multiply between its load and its slot.
+ */
+static inline uint64_t
+word_hash(const unsigned char *s, size_t n, uint64_t head, size_t avail)
+{
+	uint64_t h = (head ^ n) * 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 8; i < n; i += 8)
+		h = (h ^ (h >> 31) ^ word_chunk(s + i, n - i, i + 8 <= avail)) *
+		    0x9e3779b97f4a7c15ull;
 	return h;
 }
 
 static inline size_t
-word_slot(const struct matcher *m, const char *s, size_t n, uint64_t h)
+word_slot(const struct matcher *m, const char *s, size_t n, uint64_t h, uint64_t head)
 {
-	size_t mask = m->words_size - 1, i = (size_t)h & mask;
-	uint32_t tag = (uint32_t)(h >> 32);
+	size_t mask = m->words_size - 1, i = (size_t)(h >> m->words_shift);
+	const struct word_slot *w;
 
-	while (m->words[i].id != NONE && (m->words[i].tag != tag || m->words[i].len != n ||
-	    memcmp(m->pool + m->words[i].off, s, n) != 0))
-		i = (i + 1) & mask;
-	return i;
+	for (;; i = (i + 1) & mask) {
+		w = &m->words[i];
+		if (w->id == NONE)
+			return i;
+		if (w->head == head && w->len == n &&
+		    (n <= 8 ||
+		    memcmp(m->pool + m->winfo[w->id].off + 8, s + 8, n - 8) == 0))
+			return i;
+	}
 }
 
 static void
@@ -203,16 +262,18 @@ words_grow(struct matcher *m)
 	size_t n = m->words_size;
 
 	m->words_size = n ? 2 * n : 1024;
+	m->words_shift = n ? m->words_shift - 1 : 64 - 10;
 	m->words = xmalloc(m->words_size * sizeof(*m->words));
 	for (size_t i = 0; i < m->words_size; i++)
 		m->words[i].id = NONE;
 	for (size_t i = 0; i < n; i++) {
 		if (old[i].id == NONE)
 			continue;
-		const char *s = m->pool + old[i].off;
-		uint64_t h = word_hash((const unsigned char *)s, old[i].len);
+		const char *s = m->pool + m->winfo[old[i].id].off;
+		uint64_t h = word_hash((const unsigned char *)s, old[i].len, old[i].head,
+		    old[i].len);
 
-		m->words[word_slot(m, s, old[i].len, h)] = old[i];
+		m->words[word_slot(m, s, old[i].len, h, old[i].head)] = old[i];
 	}
 	free(old);
 }
@@ -221,13 +282,13 @@ words_grow(struct matcher *m)
 static uint32_t
 word_id(struct matcher *m, const char *s, size_t n)
 {
-	uint64_t h;
+	uint64_t h, head = word_chunk((const unsigned char *)s, n, 0);
 	size_t i;
 
 	if (2 * (m->nwords + 1) > m->words_size)
 		words_grow(m);
-	h = word_hash((const unsigned char *)s, n);
-	i = word_slot(m, s, n, h);
+	h = word_hash((const unsigned char *)s, n, head, n);
+	i = word_slot(m, s, n, h, head);
 	if (m->words[i].id != NONE)
 		return m->words[i].id;
 	if (m->pool_len + n + 1 > m->pool_alloc) {
@@ -237,11 +298,17 @@ word_id(struct matcher *m, const char *s, size_t n)
 	}
 	memcpy(m->pool + m->pool_len, s, n);
 	m->pool[m->pool_len + n] = '\0';
-	m->words[i].tag = (uint32_t)(h >> 32);
+	m->words[i].head = head;
 	m->words[i].id = (uint32_t)m->nwords++;
-	m->words[i].off = (uint32_t)m->pool_len;
 	m->words[i].len = (uint32_t)n;
-	m->words[i].root = NONE;
+	if (m->nwords > m->winfo_alloc) {
+		m->winfo_alloc = m->winfo_alloc ? 2 * m->winfo_alloc : 256;
+		m->winfo = xrealloc(m->winfo, m->winfo_alloc * sizeof(*m->winfo));
+	}
+	m->winfo[m->words[i].id].off = (uint32_t)m->pool_len;
+	m->winfo[m->words[i].id].root = NONE;
+	m->winfo[m->words[i].id].root_pattern = NONE;
+	m->winfo[m->words[i].id].follows = 0;
 	m->pool_len += n + 1;
 	return m->words[i].id;
 }
@@ -337,10 +404,12 @@ matcher_free(struct matcher *m)
 	free(m->states);
 	free(m->edges);
 	free(m->words);
+	free(m->winfo);
 	free(m->pool);
 	free(m->pnodes);
 	free(m->pdelta);
 	free(m->pprefix);
+	free(m->pfilter);
 	free(m);
 }
 
@@ -383,6 +452,79 @@ matcher_add(struct matcher *m, const char *key, int open)
 	return (int)m->states[s].pattern;
 }
 
+/* The filter's bit for a word's first pfilter_len bytes, from its head
+ * (see word_chunk()). */
+static inline uint32_t
+pfilter_bit(const struct matcher *m, uint64_t head)
+{
+	uint64_t v = head & ((1ull << (8 * m->pfilter_len)) - 1);
+
+	return (uint32_t)((v * 0x9e3779b97f4a7c15ull) >> (64 - PFILTER_BITS));
+}
+
+static inline int
+pfilter_has(const struct matcher *m, uint64_t head)
+{
+	uint32_t bit = pfilter_bit(m, head);
+
+	return (m->pfilter[bit / 64] >> (bit % 64)) & 1;
+}
+
+/*
+ * Most words of a text start down the trie of open prefixes and leave it
+ * a byte or two later, a dependent load a byte. A filter of the paths at
+ * the depth of the shortest prefix (at most 4) turns most of them away
+ * with one bit. Any word whose first bytes are not a path cannot reach a
+ * prefix.
+ */
+static void
+build_prefix_filter(struct matcher *m)
+{
+	struct { uint32_t node; uint32_t depth; unsigned char path[4]; } *stack;
+	size_t min = SIZE_MAX, top = 0;
+
+	stack = xmalloc(m->npnodes * sizeof(*stack));
+	stack[top].node = 0;
+	stack[top++].depth = 0;
+	while (top > 0) {
+		uint32_t n = stack[--top].node, d = stack[top].depth;
+
+		if (m->pnodes[n].prefix != NONE && d < min)
+			min = d;
+		for (uint32_t k = m->pnodes[n].child; k != 0; k = m->pnodes[k].sibling) {
+			stack[top].node = k;
+			stack[top++].depth = d + 1;
+		}
+	}
+	if (min == 0 || min == SIZE_MAX)
+		goto out;
+	m->pfilter_len = min < 4 ? min : 4;
+	m->pfilter = xcalloc((1u << PFILTER_BITS) / 64, sizeof(*m->pfilter));
+	memset(stack[top].path, 0, sizeof(stack[top].path));
+	stack[top].node = 0;
+	stack[top++].depth = 0;
+	while (top > 0) {
+		uint32_t n = stack[--top].node, d = stack[top].depth;
+		unsigned char path[4];
+
+		memcpy(path, stack[top].path, sizeof(path));
+		if (d == m->pfilter_len) {
+			uint32_t bit = pfilter_bit(m, word_chunk(path, d, 0));
+
+			m->pfilter[bit / 64] |= 1ull << (bit % 64);
+			continue;
+		}
+		for (uint32_t k = m->pnodes[n].child; k != 0; k = m->pnodes[k].sibling) {
+			stack[top].node = k;
+			stack[top].depth = d + 1;
+			memcpy(stack[top].path, path, sizeof(path));
+			stack[top++].path[d] = m->pnodes[k].byte;
+		}
+	}
+out:
+	free(stack);
+}
+
 /*
  * The prefix trie as a table over the byte classes its prefixes use, its
  * rows in breadth-first order: most words leave the trie after a byte or
@@ -420,6 +562,7 @@ build_prefixes(struct matcher *m)
 	}
 	free(order);
 	free(row);
+	build_prefix_filter(m);
 }
 
 void
@@ -494,9 +637,30 @@ matcher_build(struct matcher *m)
 	free(symbol_of);
 	/* the root's transitions in the word table: most steps that are not
 	 * from the root fall back to it, so this saves a lookup a word */
-	for (size_t i = 0; i < m->words_size; i++)
-		if (m->words[i].id != NONE)
-			m->words[i].root = edge_get(m, ROOT, m->words[i].id);
+	/* winfo[nwords]: what a word no pattern has leads to (nothing) */
+	m->winfo = xrealloc(m->winfo, (m->nwords + 1) * sizeof(*m->winfo));
+	m->winfo_alloc = m->nwords + 1;
+	m->winfo[m->nwords].off = 0;
+	m->winfo[m->nwords].root = NONE;
+	m->winfo[m->nwords].root_pattern = NONE;
+	m->winfo[m->nwords].follows = 0;
+	for (size_t i = 0; i < m->nwords; i++) {
+		struct word_info *wi = &m->winfo[i];
+
+		wi->root = edge_get(m, ROOT, (uint32_t)i);
+		if (wi->root != NONE)
+			wi->root_pattern = m->states[wi->root].pattern;
+	}
+	/* ... and which other states step on each word, as a filter that
+	 * saves most of the lookups that would find no transition */
+	for (size_t i = 0; i < m->edges_size; i++) {
+		uint32_t parent = (uint32_t)(m->edges[i].key >> 32);
+		uint32_t symbol = (uint32_t)m->edges[i].key;
+
+		if (m->edges[i].key == EMPTY_KEY || parent == ROOT || (symbol & OPEN_SYMBOL))
+			continue;
+		m->winfo[symbol].follows |= state_bit(parent);
+	}
 }
 
 /* ---- scanning ---- */
@@ -514,6 +678,34 @@ report_open(const struct matcher *m, uint32_t s, uint32_t p, size_t end, matcher
 			fn(id, end, arg);
 }
 
+/*
+ * Where the word at p[start] ends: the next space, or len. Eight bytes at
+ * a time while eight remain: most words are shorter, so the first load
+ * finds the space with no branch a byte to mispredict (the lowest byte
+ * flagged by the zero-byte test is always a true space).
+ */
+static inline size_t
+word_end(const unsigned char *p, size_t start, size_t len)
+{
+	size_t i = start;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v, x, z;
+
+		memcpy(&v, p + i, sizeof(v));
+		x = v ^ (ones * ' ');
+		if ((z = (x - ones) & ~x & highs) != 0)
+			return i + (size_t)__builtin_ctzll(z) / 8;
+	}
+#endif
+	while (i < len && p[i] != ' ')
+		i++;
+	return i;
+}
+
 void
 matcher_scan(const struct matcher *m, const char *key, size_t len,
     matcher_fn *fn, void *arg)
@@ -521,53 +713,63 @@ matcher_scan(const struct matcher *m, const char *key, size_t len,
 	const unsigned char *p = (const unsigned char *)key;
 	const int open = m->nprefixes > 0;
 	uint32_t s = ROOT;
+	int s_from_root = 0;	/* s is the root's child: its fail is the root */
 	size_t start = 0;
 
 	if (!m->built || m->npatterns == 0)
 		return;
 	for (;;) {
-		uint64_t h = FNV_OFFSET;
-		size_t end = start;
-		uint32_t id = NONE;
-		const struct word_slot *w = NULL;
-
-		/* the word: its end and its hash in one loop */
-		while (end < len && p[end] != ' ')
-			h = (h ^ p[end++]) * FNV_PRIME;
+		const unsigned char *wp = p + start;
+		size_t end = word_end(p, start, len), n = end - start;
+		uint64_t head = word_chunk(wp, n, start + 8 <= len);
+		const struct word_info *w;
+		uint32_t id = NONE, to = NONE;
 
 		/* open patterns first: their matches end inside the word or at
 		 * its end, and reports go in the order they end */
-		if (open) {
-			uint32_t n = 0;
+		if (open && (m->pfilter_len == 0 || (n >= m->pfilter_len &&
+		    pfilter_has(m, head)))) {
+			uint32_t node = 0;
 
 			if (m->pprefix[0] != NONE)
 				report_open(m, s, m->pprefix[0], start, fn, arg);
 			for (size_t i = start; i < end; i++) {
-				if ((n = m->pdelta[(size_t)n * m->pnc + m->pclass[p[i]]]) == 0)
+				if ((node = m->pdelta[(size_t)node * m->pnc + m->pclass[p[i]]]) == 0)
 					break;
-				if (m->pprefix[n] != NONE)
-					report_open(m, s, m->pprefix[n], i + 1, fn, arg);
+				if (m->pprefix[node] != NONE)
+					report_open(m, s, m->pprefix[node], i + 1, fn, arg);
 			}
 		}
 
-		/* then the word itself: a step of the automaton */
-		if (m->nwords > 0) {
-			w = &m->words[word_slot(m, key + start, end - start, h)];
-			id = w->id;
-		}
-		if (id == NONE)
-			s = ROOT;
-		else {
-			uint32_t to = NONE;
+		/* then the word itself: a step of the automaton. A word no
+		 * pattern has reads the last info, which leads nowhere */
+		if (m->nwords > 0)
+			id = m->words[word_slot(m, key + start, n,
+			    word_hash(wp, n, head, len - start), head)].id;
+		w = &m->winfo[id != NONE ? id : m->nwords];
 
-			while (s != ROOT && (to = edge_get(m, s, id)) == NONE)
-				s = m->states[s].fail;
-			if (s == ROOT)
-				to = w->root;
-			s = to != NONE ? to : ROOT;
-			if (m->states[s].pattern != NONE)
-				fn(m->states[s].pattern, end, arg);
-			for (uint32_t u = m->states[s].dict; u != NONE; u = m->states[u].dict)
+		/* the longest suffix of s with a transition on the word */
+		while (s != ROOT) {
+			if ((w->follows & state_bit(s)) != 0 &&
+			    (to = edge_get(m, s, id)) != NONE)
+				break;
+			s = s_from_root ? ROOT : m->states[s].fail;
+			s_from_root = 0;
+		}
+		if (s == ROOT) {
+			/* the common step, read from the word's info */
+			s = w->root != NONE ? w->root : ROOT;
+			s_from_root = w->root != NONE;
+			if (w->root_pattern != NONE)
+				fn(w->root_pattern, end, arg);
+		} else {
+			const struct state *st = &m->states[to];
+
+			s = to;
+			s_from_root = 0;
+			if (st->pattern != NONE)
+				fn(st->pattern, end, arg);
+			for (uint32_t u = st->dict; u != NONE; u = m->states[u].dict)
 				fn(m->states[u].pattern, end, arg);
 		}
 		if (end >= len)

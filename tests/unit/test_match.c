@@ -453,18 +453,20 @@ rnd(uint32_t n)
 	return (uint32_t)(rng % n);
 }
 
-/* A word of 1-7 letters from a small alphabet, so that words share
- * prefixes and suffixes; sometimes a two-byte letter. */
+/* A word of 1 to max_letters letters from a small alphabet, so that
+ * words share prefixes and suffixes; sometimes a two-byte letter. */
 struct word {
 	char	 s[64];
 	size_t	 n;
 };
 
+static size_t max_letters = 7;
+
 static void
 random_word(struct word *w)
 {
 	static const char *const letters[] = { "a", "b", "c", "d", "e", "é", "ж" };
-	size_t len = 1 + rnd(7);
+	size_t len = 1 + rnd((uint32_t)max_letters);
 
 	w->n = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -522,10 +524,18 @@ naive(const struct pattern *p, size_t np, const char *text, struct hits *h)
 		qsort(h->v, h->n, sizeof(*h->v), hit_cmp);
 }
 
+/*
+ * WANT distinct patterns of words up to letters long; a pattern may be
+ * open only if its last word has at least min_open bytes (the matcher
+ * filters words by the shortest open prefix: this checks the filter at
+ * each of its lengths, and long words, whose hash reads several chunks).
+ */
 static void
-test_many(void)
+test_many(size_t want_distinct, size_t letters, size_t min_open)
 {
-	enum { WANT = 20000, MAXPAT = 40000, NTEXT = 6, TEXT_WORDS = 400 };
+	enum { MAXPAT = 40000, NTEXT = 6, TEXT_WORDS = 400 };
+	const size_t WANT = want_distinct;
+	char name[200];
 	struct pattern *p = xcalloc(MAXPAT, sizeof(*p));
 	size_t npat = 0;
 	struct matcher *m = matcher_new();
@@ -533,6 +543,7 @@ test_many(void)
 	size_t distinct = 0, total = 0;
 	int ids_ok = 1, all_ok = 1;
 
+	max_letters = letters;
 	/* until 20 000 distinct patterns: short words come up more than once */
 	for (size_t i = 0; distinct < WANT && i < MAXPAT; i++, npat++) {
 		char key[256];
@@ -547,7 +558,7 @@ test_many(void)
 		}
 		p[i].key = xstrdup(key);
 		p[i].len = o;
-		p[i].open = rnd(5) == 0;
+		p[i].open = rnd(5) == 0 && w.n >= min_open;	/* w: the last word */
 		p[i].id = matcher_add(m, p[i].key, p[i].open);
 		if (p[i].id < 0)
 			ids_ok = 0;
@@ -574,7 +585,10 @@ test_many(void)
 		}
 		free(sorted);
 	}
-	tap_ok(ids_ok && distinct == WANT, "20 000 distinct generated patterns: ids dense, repeats share them");
+	snprintf(name, sizeof(name), "%zu distinct generated patterns (words of up to %zu "
+	    "letters, open ones ending in %zu bytes or more): ids dense, repeats share them",
+	    WANT, letters, min_open);
+	tap_ok(ids_ok && distinct == WANT, name);
 	tap_is_int((long long)matcher_count(m), (long long)distinct, "matcher_count is the distinct patterns");
 	matcher_build(m);
 
@@ -645,6 +659,8 @@ main(void)
 	test_duplicates();
 	test_utf8();
 	test_edges();
-	test_many();
+	test_many(20000, 7, 0);
+	for (size_t min_open = 2; min_open <= 6; min_open++)
+		test_many(2000, 12, min_open);
 	return tap_done();
 }
