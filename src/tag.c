@@ -586,7 +586,7 @@ void
 tag_compile(struct tagger *t)
 {
 	struct buf pairs;
-	uint32_t *pv;
+	uint32_t *pv, *keys;
 	size_t np, npat;
 
 	matcher_free(t->m);
@@ -617,12 +617,21 @@ tag_compile(struct tagger *t)
 	np = pairs.len / sizeof(uint32_t[2]);
 	if (np > 0)
 		qsort(pv, np, sizeof(uint32_t[2]), pair_cmp);
+	keys = xcalloc(t->nterms ? t->nterms : 1, sizeof(*keys));
+	for (size_t i = 0; i < np; i++)
+		keys[pv[2 * i + 1]]++;
 	t->post_off = xcalloc(npat + 1, sizeof(*t->post_off));
 	t->post = xmalloc((np ? np : 1) * sizeof(*t->post));
 	for (size_t i = 0; i < np; i++) {
-		t->post[i] = pv[2 * i + 1];
+		uint32_t term = pv[2 * i + 1];
+
+		t->post[i].term = term;
+		t->post[i].weight = t->terms[term].weight;
+		t->post[i].field = t->terms[term].field;
+		t->post[i].shared = keys[term] > 1;
 		t->post_off[pv[2 * i] + 1]++;
 	}
+	free(keys);
 	for (size_t i = 0; i < npat; i++)
 		t->post_off[i + 1] += t->post_off[i];
 	buf_release(&pairs);
@@ -831,14 +840,23 @@ tag_origin_name(enum tag_origin o)
 
 struct scan_ctx {
 	struct tagger	*t;
+	double		*scores;
+	double		 value;		/* what a hit counts here */
 	unsigned char	 bit;
 };
 
+/*
+ * A pattern found: each of its terms not yet found with this bit adds its
+ * weight. A pattern found again (a learned model has most words of a
+ * text) costs one byte's test; a term with one key (nearly all) is new
+ * when its pattern is, so only the others are looked up in t->hit.
+ */
 static void
 on_match(uint32_t id, size_t end, void *arg)
 {
 	struct scan_ctx *c = arg;
 	struct tagger *t = c->t;
+	const struct tag_post *p, *last;
 
 	(void)end;
 	if ((t->pattern_hit[id] & c->bit) != 0)
@@ -846,12 +864,16 @@ on_match(uint32_t id, size_t end, void *arg)
 	if (t->pattern_hit[id] == 0)
 		t->patterns_touched[t->npatterns_touched++] = id;
 	t->pattern_hit[id] |= c->bit;
-	for (uint32_t i = t->post_off[id]; i < t->post_off[id + 1]; i++) {
-		uint32_t term = t->post[i];
-
-		if (t->hit[term] == 0)
-			t->touched[t->ntouched++] = term;
-		t->hit[term] |= c->bit;
+	last = t->post + t->post_off[id + 1];
+	for (p = t->post + t->post_off[id]; p < last; p++) {
+		if (p->shared || t->record_hits) {
+			if ((t->hit[p->term] & c->bit) != 0)
+				continue;
+			if (t->hit[p->term] == 0)
+				t->touched[t->ntouched++] = p->term;
+			t->hit[p->term] |= c->bit;
+		}
+		c->scores[p->field] += c->value * p->weight;
 	}
 }
 
@@ -877,9 +899,9 @@ tag_text_key(const char *text)
 }
 
 void
-tag_scan(struct tagger *t, const char *title, const char *text)
+tag_scan(struct tagger *t, const char *title, const char *text, double *scores)
 {
-	struct scan_ctx c = { t, TAG_HIT_TITLE };
+	struct scan_ctx c = { t, scores, tagger_title_weight(t), TAG_HIT_TITLE };
 	char *key;
 
 	for (size_t i = 0; i < t->ntouched; i++)
@@ -892,6 +914,7 @@ tag_scan(struct tagger *t, const char *title, const char *text)
 	matcher_scan(t->m, key, strlen(key), on_match, &c);
 	free(key);
 	c.bit = TAG_HIT_TEXT;
+	c.value = 1;
 	key = tag_text_key(text);
 	matcher_scan(t->m, key, strlen(key), on_match, &c);
 	free(key);
@@ -904,33 +927,22 @@ tag_hit_value(const struct tagger *t, unsigned char hit)
 	    ((hit & TAG_HIT_TEXT) ? 1 : 0);
 }
 
-/* The margins of the last scan: >= 0 means the text files it there. */
+/* Each field's margin before any term: >= 0 means the text files it there. */
 static void
-margins(struct tagger *t, double *scores)
+start_margins(const struct tagger *t, double *scores)
 {
 	for (size_t f = 0; f < t->nfields; f++) {
 		const struct tag_field *fl = &t->fields[f];
 
 		scores[f] = fl->learned ? fl->bias - fl->cutoff : -fl->threshold;
 	}
-	double value[4];
-
-	value[0] = 0;
-	value[TAG_HIT_TITLE] = tagger_title_weight(t);
-	value[TAG_HIT_TEXT] = 1;
-	value[TAG_HIT_TITLE | TAG_HIT_TEXT] = value[TAG_HIT_TITLE] + 1;
-	for (size_t i = 0; i < t->ntouched; i++) {
-		const struct tag_term_ref *ref = &t->terms[t->touched[i]];
-
-		scores[ref->field] += value[t->hit[t->touched[i]]] * ref->weight;
-	}
 }
 
 void
 tagger_scores(struct tagger *t, const char *title, const char *text, double *scores)
 {
-	tag_scan(t, title, text);
-	margins(t, scores);
+	start_margins(t, scores);
+	tag_scan(t, title, text, scores);
 }
 
 size_t
@@ -987,6 +999,18 @@ struct fired {
 	double			 value;	/* weight times what the hit counts */
 	unsigned char		 hit;
 };
+
+/* The margins from the terms the last scan recorded (record_hits). */
+static void
+tagger_scores_of_hits(const struct tagger *t, double *scores)
+{
+	start_margins(t, scores);
+	for (size_t i = 0; i < t->ntouched; i++) {
+		const struct tag_term_ref *ref = &t->terms[t->touched[i]];
+
+		scores[ref->field] += tag_hit_value(t, t->hit[t->touched[i]]) * ref->weight;
+	}
+}
 
 static int
 fired_cmp(const void *a, const void *b)
@@ -1047,8 +1071,10 @@ tagger_explain(struct tagger *t, const struct tag_input *in, FILE *out)
 	unsigned char given[TAG_MAX_FIELDS] = { 0 };
 	size_t n, shown = 0;
 
-	n = tagger_tag(t, in, tags);	/* leaves the scan in t */
-	margins(t, scores);
+	t->record_hits = 1;	/* the scan leaves every term it found in t */
+	n = tagger_tag(t, in, tags);
+	t->record_hits = 0;
+	tagger_scores_of_hits(t, scores);
 	if (n == 0)
 		fprintf(out, "no field\n");
 	for (size_t i = 0; i < n; i++) {

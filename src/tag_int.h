@@ -27,6 +27,17 @@ struct tag_term_ref {
 	uint32_t	 index;
 };
 
+/* A pattern's term, with what scoring needs of it at hand: a scan adds
+ * weight (times what the hit counts) to field's score the first time the
+ * term is hit in the title, and again in the text. */
+struct tag_post {
+	double		 weight;
+	uint32_t	 term;
+	uint16_t	 field;
+	uint8_t		 shared;	/* the term has other keys: the pattern
+					 * being new does not make the term so */
+};
+
 struct tagger {
 	char			*path;
 	char			*model_path;
@@ -44,8 +55,10 @@ struct tagger {
 	struct tag_term_ref	*terms;
 	size_t			 nterms;
 	uint32_t		*post_off;	/* pattern -> post[off[p]..off[p+1]) */
-	uint32_t		*post;		/* term numbers */
-	/* the last scan: hit bits per term, and the terms hit */
+	struct tag_post		*post;
+	/* the last scan: hit bits per term, and the terms hit; all of them
+	 * when record_hits is set, else only terms with more than one key */
+	int			 record_hits;
 	unsigned char		*hit;
 	uint32_t		*touched;
 	size_t			 ntouched;
@@ -62,8 +75,10 @@ void tag_field_clear_model(struct tag_field *f);
 void tag_compile(struct tagger *t);
 /* A text's normalised key, cut at TAG_MAX_TEXT; malloc'd ("" for NULL). */
 char *tag_text_key(const char *text);
-/* Find the terms in a title and a text (t->hit, t->touched). */
-void tag_scan(struct tagger *t, const char *title, const char *text);
+/* Add what the terms found in a title and a text count to scores[] (the
+ * fields' margins, each started at minus its threshold); t->hit and
+ * t->touched say which terms were found if t->record_hits is set. */
+void tag_scan(struct tagger *t, const char *title, const char *text, double *scores);
 /* What a term hit counts: title_weight for the title, 1 for the text. */
 double tag_hit_value(const struct tagger *t, unsigned char hit);
 
