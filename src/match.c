@@ -64,9 +64,22 @@ struct word_info {
 	uint32_t	 off;		/* in the pool */
 	uint32_t	 root;		/* built: the root's transition on it, or NONE */
 	uint32_t	 root_pattern;	/* built: the closed pattern ending there */
-	uint32_t	 follows;	/* built: a filter of the states other than
+	uint64_t	 follows;	/* built: a filter of the states other than
 				 * the root with a transition on it, see
 				 * state_bit() */
+	uint32_t	 steps_off;	/* built: those transitions, */
+	uint32_t	 nsteps;	/* steps[off..off+n) by state */
+};
+
+/* a transition on a word from a state other than the root, with what a
+ * scan needs of the state it leads to (a read of the states is a cache
+ * miss with thousands of them) */
+struct word_step {
+	uint32_t	 from;
+	uint32_t	 to;
+	uint32_t	 pattern;	/* to's */
+	uint32_t	 dict;		/* to's */
+	uint32_t	 fail;		/* to's */
 };
 
 /* the prefix trie of open patterns' last words */
@@ -92,6 +105,17 @@ struct matcher {
 	unsigned	 words_shift;	/* 64 - log2(words_size) */
 	struct word_info *winfo;	/* [nwords] */
 	size_t		 winfo_alloc;
+	/* built: the word transitions not from the root, by word: a scan
+	 * looks one up in a short list next to the others on its word, not
+	 * in the transition table, which also holds the root's transitions
+	 * and the open patterns */
+	struct word_step *steps;
+	/* built: a bit for each of those transitions, by (state, word):
+	 * "of", "the" and "osce" follow hundreds of states in a model's word
+	 * pairs, past what a word's follows can tell apart; this one costs a
+	 * read of a table of some kilobytes */
+	uint64_t	*step_filter;
+	unsigned	 step_filter_shift;
 	char		*pool;
 	size_t		 pool_len, pool_alloc;
 
@@ -130,10 +154,10 @@ edge_key(uint32_t state, uint32_t symbol)
 }
 
 /* A state's bit in a word's follows filter. */
-static inline uint32_t
+static inline uint64_t
 state_bit(uint32_t state)
 {
-	return 1u << ((state * 0x9e3779b1u) >> 27);
+	return 1ull << ((state * 0x9e3779b1u) >> 26);
 }
 
 static inline size_t
@@ -405,6 +429,8 @@ matcher_free(struct matcher *m)
 	free(m->edges);
 	free(m->words);
 	free(m->winfo);
+	free(m->steps);
+	free(m->step_filter);
 	free(m->pool);
 	free(m->pnodes);
 	free(m->pdelta);
@@ -565,6 +591,110 @@ build_prefixes(struct matcher *m)
 	build_prefix_filter(m);
 }
 
+static inline uint32_t
+step_filter_bit(const struct matcher *m, uint32_t state, uint32_t word)
+{
+	return (uint32_t)((((uint64_t)state << 32 | word) * 0x9e3779b97f4a7c15ull) >>
+	    m->step_filter_shift);
+}
+
+static inline int
+step_filter_has(const struct matcher *m, uint32_t state, uint32_t word)
+{
+	uint32_t bit = step_filter_bit(m, state, word);
+
+	return (m->step_filter[bit / 64] >> (bit % 64)) & 1;
+}
+
+static int
+step_cmp(const void *a, const void *b)
+{
+	const struct word_step *x = a, *y = b;
+
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* The transitions on each word from states other than the root, listed by
+ * word and sorted by state, and the filter of those states. */
+static void
+build_steps(struct matcher *m)
+{
+	size_t n = 0;
+	unsigned bits;
+
+	for (size_t i = 0; i < m->nwords; i++)
+		m->winfo[i].nsteps = 0;
+	for (size_t i = 0; i < m->edges_size; i++) {
+		uint32_t parent = (uint32_t)(m->edges[i].key >> 32);
+		uint32_t symbol = (uint32_t)m->edges[i].key;
+
+		if (m->edges[i].key == EMPTY_KEY || parent == ROOT || (symbol & OPEN_SYMBOL))
+			continue;
+		m->winfo[symbol].nsteps++;
+		m->winfo[symbol].follows |= state_bit(parent);
+		n++;
+	}
+	m->steps = xmalloc((n ? n : 1) * sizeof(*m->steps));
+	n = 0;
+	for (size_t i = 0; i < m->nwords; i++) {
+		m->winfo[i].steps_off = (uint32_t)n;
+		n += m->winfo[i].nsteps;
+		m->winfo[i].nsteps = 0;
+	}
+	for (size_t i = 0; i < m->edges_size; i++) {
+		uint32_t parent = (uint32_t)(m->edges[i].key >> 32);
+		uint32_t symbol = (uint32_t)m->edges[i].key;
+		struct word_info *wi = &m->winfo[symbol];
+
+		if (m->edges[i].key == EMPTY_KEY || parent == ROOT || (symbol & OPEN_SYMBOL))
+			continue;
+		struct word_step *st = &m->steps[wi->steps_off + wi->nsteps++];
+		const struct state *to = &m->states[m->edges[i].value];
+
+		st->from = parent;
+		st->to = m->edges[i].value;
+		st->pattern = to->pattern;
+		st->dict = to->dict;
+		st->fail = to->fail;
+	}
+	for (size_t i = 0; i < m->nwords; i++)
+		qsort(m->steps + m->winfo[i].steps_off, m->winfo[i].nsteps,
+		    sizeof(*m->steps), step_cmp);
+	/* 16 bits a transition (about 6% false), 4 kbit to 1 Mbit */
+	for (bits = 12; bits < 20 && ((size_t)1 << bits) < 16 * n; bits++)
+		;
+	m->step_filter_shift = 64 - bits;
+	m->step_filter = xcalloc(((size_t)1 << bits) / 64, sizeof(*m->step_filter));
+	for (size_t i = 0; i < m->nwords; i++)
+		for (size_t k = 0; k < m->winfo[i].nsteps; k++) {
+			uint32_t bit = step_filter_bit(m,
+			    m->steps[m->winfo[i].steps_off + k].from, (uint32_t)i);
+
+			m->step_filter[bit / 64] |= 1ull << (bit % 64);
+		}
+}
+
+/* The transition on w from state s (not the root), or NULL. */
+static inline const struct word_step *
+word_step(const struct matcher *m, const struct word_info *w, uint32_t s)
+{
+	const struct word_step *v = m->steps + w->steps_off;
+	size_t n = w->nsteps;
+
+	/* halve without a branch (which half is as good as random) down to
+	 * a few, then look at those */
+	while (n > 4) {
+		size_t half = n / 2;
+
+		v = v[half].from <= s ? v + half : v;
+		n -= half;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].from == s)
+			return &v[i];
+	return NULL;
+}
+
 void
 matcher_build(struct matcher *m)
 {
@@ -651,16 +781,8 @@ matcher_build(struct matcher *m)
 		if (wi->root != NONE)
 			wi->root_pattern = m->states[wi->root].pattern;
 	}
-	/* ... and which other states step on each word, as a filter that
-	 * saves most of the lookups that would find no transition */
-	for (size_t i = 0; i < m->edges_size; i++) {
-		uint32_t parent = (uint32_t)(m->edges[i].key >> 32);
-		uint32_t symbol = (uint32_t)m->edges[i].key;
-
-		if (m->edges[i].key == EMPTY_KEY || parent == ROOT || (symbol & OPEN_SYMBOL))
-			continue;
-		m->winfo[symbol].follows |= state_bit(parent);
-	}
+	m->winfo[m->nwords].steps_off = m->winfo[m->nwords].nsteps = 0;
+	build_steps(m);
 }
 
 /* ---- scanning ---- */
@@ -712,8 +834,9 @@ matcher_scan(const struct matcher *m, const char *key, size_t len,
 {
 	const unsigned char *p = (const unsigned char *)key;
 	const int open = m->nprefixes > 0;
-	uint32_t s = ROOT;
-	int s_from_root = 0;	/* s is the root's child: its fail is the root */
+	/* the state, its fail if known (else NONE: read it when needed), and
+	 * the root's child on the last word: a root's child fails to the root */
+	uint32_t s = ROOT, s_fail = ROOT, last_root = NONE;
 	size_t start = 0;
 
 	if (!m->built || m->npatterns == 0)
@@ -723,7 +846,8 @@ matcher_scan(const struct matcher *m, const char *key, size_t len,
 		size_t end = word_end(p, start, len), n = end - start;
 		uint64_t head = word_chunk(wp, n, start + 8 <= len);
 		const struct word_info *w;
-		uint32_t id = NONE, to = NONE;
+		const struct word_step *step = NULL;
+		uint32_t id = NONE;
 
 		/* open patterns first: their matches end inside the word or at
 		 * its end, and reports go in the order they end */
@@ -750,28 +874,36 @@ matcher_scan(const struct matcher *m, const char *key, size_t len,
 
 		/* the longest suffix of s with a transition on the word */
 		while (s != ROOT) {
-			if ((w->follows & state_bit(s)) != 0 &&
-			    (to = edge_get(m, s, id)) != NONE)
+			if ((w->follows & state_bit(s)) != 0 && step_filter_has(m, s, id) &&
+			    (step = word_step(m, w, s)) != NULL)
 				break;
-			s = s_from_root ? ROOT : m->states[s].fail;
-			s_from_root = 0;
+			if (s_fail == NONE)
+				s_fail = m->states[s].fail;
+			s = s_fail;
+			s_fail = s == last_root ? ROOT : NONE;
 		}
 		if (s == ROOT) {
 			/* the common step, read from the word's info */
 			s = w->root != NONE ? w->root : ROOT;
-			s_from_root = w->root != NONE;
+			s_fail = ROOT;
 			if (w->root_pattern != NONE)
 				fn(w->root_pattern, end, arg);
 		} else {
-			const struct state *st = &m->states[to];
-
-			s = to;
-			s_from_root = 0;
-			if (st->pattern != NONE)
-				fn(st->pattern, end, arg);
-			for (uint32_t u = st->dict; u != NONE; u = m->states[u].dict)
+			s = step->to;
+			s_fail = step->fail;
+			if (step->pattern != NONE)
+				fn(step->pattern, end, arg);
+			for (uint32_t u = step->dict; u != NONE; u = m->states[u].dict) {
+				if (u == w->root) {
+					/* the word alone: a root's child, whose
+					 * dict is empty */
+					fn(w->root_pattern, end, arg);
+					break;
+				}
 				fn(m->states[u].pattern, end, arg);
+			}
 		}
+		last_root = w->root;
 		if (end >= len)
 			break;
 		start = end + 1;

@@ -593,6 +593,7 @@ tag_compile(struct tagger *t)
 	free(t->terms);
 	free(t->post_off);
 	free(t->post);
+	free(t->post_term);
 	free(t->hit);
 	free(t->touched);
 	free(t->pattern_hit);
@@ -622,11 +623,12 @@ tag_compile(struct tagger *t)
 		keys[pv[2 * i + 1]]++;
 	t->post_off = xcalloc(npat + 1, sizeof(*t->post_off));
 	t->post = xmalloc((np ? np : 1) * sizeof(*t->post));
+	t->post_term = xmalloc((np ? np : 1) * sizeof(*t->post_term));
 	for (size_t i = 0; i < np; i++) {
 		uint32_t term = pv[2 * i + 1];
 
-		t->post[i].term = term;
-		t->post[i].weight = t->terms[term].weight;
+		t->post_term[i] = term;
+		t->post[i].weight = (float)t->terms[term].weight;
 		t->post[i].field = t->terms[term].field;
 		t->post[i].shared = keys[term] > 1;
 		t->post_off[pv[2 * i] + 1]++;
@@ -763,6 +765,7 @@ tagger_free(struct tagger *t)
 	free(t->terms);
 	free(t->post_off);
 	free(t->post);
+	free(t->post_term);
 	free(t->hit);
 	free(t->touched);
 	free(t->pattern_hit);
@@ -867,11 +870,13 @@ on_match(uint32_t id, size_t end, void *arg)
 	last = t->post + t->post_off[id + 1];
 	for (p = t->post + t->post_off[id]; p < last; p++) {
 		if (p->shared || t->record_hits) {
-			if ((t->hit[p->term] & c->bit) != 0)
+			uint32_t term = t->post_term[p - t->post];
+
+			if ((t->hit[term] & c->bit) != 0)
 				continue;
-			if (t->hit[p->term] == 0)
-				t->touched[t->ntouched++] = p->term;
-			t->hit[p->term] |= c->bit;
+			if (t->hit[term] == 0)
+				t->touched[t->ntouched++] = term;
+			t->hit[term] |= c->bit;
 		}
 		c->scores[p->field] += c->value * p->weight;
 	}

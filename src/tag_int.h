@@ -31,8 +31,10 @@ struct tag_term_ref {
  * weight (times what the hit counts) to field's score the first time the
  * term is hit in the title, and again in the text. */
 struct tag_post {
-	double		 weight;
-	uint32_t	 term;
+	float		 weight;	/* 8 bytes a posting: a scan reads them
+					 * at random, and a learned model has
+					 * thousands (a float's 24 bits are
+					 * more than a learned weight means) */
 	uint16_t	 field;
 	uint8_t		 shared;	/* the term has other keys: the pattern
 					 * being new does not make the term so */
@@ -56,6 +58,7 @@ struct tagger {
 	size_t			 nterms;
 	uint32_t		*post_off;	/* pattern -> post[off[p]..off[p+1]) */
 	struct tag_post		*post;
+	uint32_t		*post_term;	/* each posting's term */
 	/* the last scan: hit bits per term, and the terms hit; all of them
 	 * when record_hits is set, else only terms with more than one key */
 	int			 record_hits;
