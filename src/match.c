@@ -262,8 +262,26 @@ word_hash(const unsigned char *s, size_t n, uint64_t head, size_t avail)
 	return h;
 }
 
+/*
+ * Whether the pool's word a and the text's word s, both n > 8 bytes long
+ * and the same in their first 8, are the same: a chunk at a time, as the
+ * hash reads them (the pool has 8 bytes to spare at its end; s has avail
+ * bytes readable).
+ */
+static inline int
+words_equal(const char *a, const char *s, size_t n, size_t avail)
+{
+	const unsigned char *ua = (const unsigned char *)a, *us = (const unsigned char *)s;
+
+	for (size_t i = 8; i < n; i += 8)
+		if (word_chunk(ua + i, n - i, 1) != word_chunk(us + i, n - i, i + 8 <= avail))
+			return 0;
+	return 1;
+}
+
 static inline size_t
-word_slot(const struct matcher *m, const char *s, size_t n, uint64_t h, uint64_t head)
+word_slot(const struct matcher *m, const char *s, size_t n, uint64_t h, uint64_t head,
+    size_t avail)
 {
 	size_t mask = m->words_size - 1, i = (size_t)(h >> m->words_shift);
 	const struct word_slot *w;
@@ -273,8 +291,7 @@ word_slot(const struct matcher *m, const char *s, size_t n, uint64_t h, uint64_t
 		if (w->id == NONE)
 			return i;
 		if (w->head == head && w->len == n &&
-		    (n <= 8 ||
-		    memcmp(m->pool + m->winfo[w->id].off + 8, s + 8, n - 8) == 0))
+		    (n <= 8 || words_equal(m->pool + m->winfo[w->id].off, s, n, avail)))
 			return i;
 	}
 }
@@ -297,7 +314,7 @@ words_grow(struct matcher *m)
 		uint64_t h = word_hash((const unsigned char *)s, old[i].len, old[i].head,
 		    old[i].len);
 
-		m->words[word_slot(m, s, old[i].len, h, old[i].head)] = old[i];
+		m->words[word_slot(m, s, old[i].len, h, old[i].head, old[i].len)] = old[i];
 	}
 	free(old);
 }
@@ -312,11 +329,12 @@ word_id(struct matcher *m, const char *s, size_t n)
 	if (2 * (m->nwords + 1) > m->words_size)
 		words_grow(m);
 	h = word_hash((const unsigned char *)s, n, head, n);
-	i = word_slot(m, s, n, h, head);
+	i = word_slot(m, s, n, h, head, n);
 	if (m->words[i].id != NONE)
 		return m->words[i].id;
-	if (m->pool_len + n + 1 > m->pool_alloc) {
-		while (m->pool_len + n + 1 > m->pool_alloc)
+	/* 8 bytes to spare at the end: see words_equal() */
+	if (m->pool_len + n + 1 + 8 > m->pool_alloc) {
+		while (m->pool_len + n + 1 + 8 > m->pool_alloc)
 			m->pool_alloc = m->pool_alloc ? 2 * m->pool_alloc : 4096;
 		m->pool = xrealloc(m->pool, m->pool_alloc);
 	}
@@ -789,7 +807,7 @@ matcher_build(struct matcher *m)
 
 /* The open patterns of prefix p (ending at end) from state s and its
  * suffixes. */
-static inline void
+static inline __attribute__((always_inline)) void
 report_open(const struct matcher *m, uint32_t s, uint32_t p, size_t end, matcher_fn *fn,
     void *arg)
 {
@@ -828,9 +846,9 @@ word_end(const unsigned char *p, size_t start, size_t len)
 	return i;
 }
 
-void
-matcher_scan(const struct matcher *m, const char *key, size_t len,
-    matcher_fn *fn, void *arg)
+/* The scan, inlined into each of its two callers below with fn known. */
+static inline __attribute__((always_inline)) void
+scan(const struct matcher *m, const char *key, size_t len, matcher_fn *fn, void *arg)
 {
 	const unsigned char *p = (const unsigned char *)key;
 	const int open = m->nprefixes > 0;
@@ -869,7 +887,7 @@ matcher_scan(const struct matcher *m, const char *key, size_t len,
 		 * pattern has reads the last info, which leads nowhere */
 		if (m->nwords > 0)
 			id = m->words[word_slot(m, key + start, n,
-			    word_hash(wp, n, head, len - start), head)].id;
+			    word_hash(wp, n, head, len - start), head, len - start)].id;
 		w = &m->winfo[id != NONE ? id : m->nwords];
 
 		/* the longest suffix of s with a transition on the word */
@@ -908,4 +926,31 @@ matcher_scan(const struct matcher *m, const char *key, size_t len,
 			break;
 		start = end + 1;
 	}
+}
+
+void
+matcher_scan(const struct matcher *m, const char *key, size_t len,
+    matcher_fn *fn, void *arg)
+{
+	scan(m, key, len, fn, arg);
+}
+
+static void
+append_id(uint32_t id, size_t end, void *arg)
+{
+	struct match_ids *ids = arg;
+
+	(void)end;
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? 2 * ids->cap : 256;
+		ids->v = xrealloc(ids->v, ids->cap * sizeof(*ids->v));
+	}
+	ids->v[ids->n++] = id;
+}
+
+void
+matcher_scan_ids(const struct matcher *m, const char *key, size_t len,
+    struct match_ids *ids)
+{
+	scan(m, key, len, append_id, ids);
 }

@@ -46,4 +46,18 @@ typedef void matcher_fn(uint32_t id, size_t end, void *arg);
 void matcher_scan(const struct matcher *m, const char *key, size_t len,
     matcher_fn *fn, void *arg);
 
+/*
+ * The same scan for a caller that wants only the ids: each occurrence's
+ * id appended to ids->v[ids->n...] in the same order (v grows as needed;
+ * start with all zero, free v when done). No call a match, which counts
+ * when most words of a text are patterns, as in a learned model.
+ */
+struct match_ids {
+	uint32_t	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+void matcher_scan_ids(const struct matcher *m, const char *key, size_t len,
+    struct match_ids *ids);
+
 #endif

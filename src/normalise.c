@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -130,37 +131,45 @@ typographic_separator(const unsigned char *s, size_t n)
 	return s[0] == 0xe2 && n >= 3 && s[1] == 0x80 && s[2] >= 0x90 && s[2] <= 0xa7 ? 3 : 0;
 }
 
+/* Where the run of ASCII at u[i] ends: the first byte >= 0x80, or len. */
+static inline size_t
+ascii_end(const unsigned char *u, size_t i, size_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, u + i, sizeof(v));
+		if ((v &= 0x8080808080808080ull) != 0)
+			return i + (size_t)__builtin_ctzll(v) / 8;
+	}
+#endif
+	while (i < len && u[i] < 0x80)
+		i++;
+	return i;
+}
+
 /*
- * Fold ASCII from u[i] up to the first byte that is not ASCII (or len),
- * into k; returns where it stopped. *word is set to where the word that
- * the stop is in began (the byte after the last separator), *word_out to
- * where that word's key began in k. No branch a byte: which bytes are
+ * Fold the ASCII u[i..end) into k. No branch a byte: which bytes are
  * letters is as good as random to a branch predictor, and a mispredicted
  * branch a word cost more than the rest of the work.
  */
-static size_t
-ascii_run(struct key_out *k, const unsigned char *u, size_t i, size_t len,
-    size_t *word, size_t *word_out)
+static void
+ascii_run(struct key_out *k, const unsigned char *u, size_t i, size_t end)
 {
 	char *p = k->p;
-	size_t o = k->len, w = i, wo = o;
+	size_t o = k->len;
 	unsigned last_space = o == 0 || p[o - 1] == ' ';
 
-	for (; i < len && u[i] < 0x80; i++) {
+	for (; i < end; i++) {
 		unsigned char f = ascii_fold[u[i]];
 		unsigned space = f == ' ';
 
 		p[o] = (char)f;
 		o += !(space & last_space);
 		last_space = space;
-		/* after a separator the next word begins */
-		w = space ? i + 1 : w;
-		wo = space ? o : wo;
 	}
 	k->len = o;
-	*word = w;
-	*word_out = wo;
-	return i;
 }
 
 /*
@@ -182,12 +191,12 @@ normalise_key(const char *text)
 	k.p = xmalloc(k.cap);
 	k.len = 0;
 	while (i < len) {
-		size_t word, word_out, j, p;
+		size_t end = ascii_end(u, i, len), word, j, p;
 
 		/* ASCII output is never longer than its input */
-		key_room(&k, len - i);
-		i = ascii_run(&k, u, i, len, &word, &word_out);
-		if (i >= len)
+		key_room(&k, end - i);
+		ascii_run(&k, u, i, end);
+		if ((i = end) >= len)
 			break;
 		if ((p = typographic_separator(u + i, len - i)) > 0) {
 			key_separator(&k);
@@ -195,8 +204,11 @@ normalise_key(const char *text)
 			continue;
 		}
 		/* a word with a character beyond ASCII: its ASCII beginning,
-		 * folded already, goes through utf8proc with the rest */
-		k.len = word_out;
+		 * folded already (a byte each), goes through utf8proc with the
+		 * rest */
+		for (word = i; word > 0 && ascii_alnum(u[word - 1]); word--)
+			;
+		k.len -= i - word;
 		for (j = i; j < len && (u[j] >= 0x80 || ascii_alnum(u[j])) &&
 		    typographic_separator(u + j, len - j) == 0; j++)
 			;

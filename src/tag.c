@@ -594,6 +594,8 @@ tag_compile(struct tagger *t)
 	free(t->post_off);
 	free(t->post);
 	free(t->post_term);
+	free(t->ids.v);
+	memset(&t->ids, 0, sizeof(t->ids));
 	free(t->hit);
 	free(t->touched);
 	free(t->pattern_hit);
@@ -766,6 +768,8 @@ tagger_free(struct tagger *t)
 	free(t->post_off);
 	free(t->post);
 	free(t->post_term);
+	free(t->ids.v);
+	memset(&t->ids, 0, sizeof(t->ids));
 	free(t->hit);
 	free(t->touched);
 	free(t->pattern_hit);
@@ -854,14 +858,12 @@ struct scan_ctx {
  * text) costs one byte's test; a term with one key (nearly all) is new
  * when its pattern is, so only the others are looked up in t->hit.
  */
-static void
-on_match(uint32_t id, size_t end, void *arg)
+static inline void
+count_pattern(const struct scan_ctx *c, uint32_t id)
 {
-	struct scan_ctx *c = arg;
 	struct tagger *t = c->t;
 	const struct tag_post *p, *last;
 
-	(void)end;
 	if ((t->pattern_hit[id] & c->bit) != 0)
 		return;		/* its terms have this bit already */
 	if (t->pattern_hit[id] == 0)
@@ -903,6 +905,17 @@ tag_text_key(const char *text)
 	return key;
 }
 
+/* The patterns in a key, then what they count: two tight loops, not a
+ * call a match. */
+static void
+scan_key(struct tagger *t, const char *key, const struct scan_ctx *c)
+{
+	t->ids.n = 0;
+	matcher_scan_ids(t->m, key, strlen(key), &t->ids);
+	for (size_t i = 0; i < t->ids.n; i++)
+		count_pattern(c, t->ids.v[i]);
+}
+
 void
 tag_scan(struct tagger *t, const char *title, const char *text, double *scores)
 {
@@ -916,12 +929,12 @@ tag_scan(struct tagger *t, const char *title, const char *text, double *scores)
 		t->pattern_hit[t->patterns_touched[i]] = 0;
 	t->npatterns_touched = 0;
 	key = tag_text_key(title);
-	matcher_scan(t->m, key, strlen(key), on_match, &c);
+	scan_key(t, key, &c);
 	free(key);
 	c.bit = TAG_HIT_TEXT;
 	c.value = 1;
 	key = tag_text_key(text);
-	matcher_scan(t->m, key, strlen(key), on_match, &c);
+	scan_key(t, key, &c);
 	free(key);
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "match.h"
 #include "tag.h"
 
 struct matcher;
@@ -59,6 +60,7 @@ struct tagger {
 	uint32_t		*post_off;	/* pattern -> post[off[p]..off[p+1]) */
 	struct tag_post		*post;
 	uint32_t		*post_term;	/* each posting's term */
+	struct match_ids	 ids;		/* a scan's patterns */
 	/* the last scan: hit bits per term, and the terms hit; all of them
 	 * when record_hits is set, else only terms with more than one key */
 	int			 record_hits;

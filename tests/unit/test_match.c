@@ -541,7 +541,8 @@ test_many(size_t want_distinct, size_t letters, size_t min_open)
 	struct matcher *m = matcher_new();
 	struct word w;
 	size_t distinct = 0, total = 0;
-	int ids_ok = 1, all_ok = 1;
+	int ids_ok = 1, all_ok = 1, ids_same = 1;
+	struct match_ids ids = { NULL, 0, 0 };
 
 	max_letters = letters;
 	/* until 20 000 distinct patterns: short words come up more than once */
@@ -617,6 +618,13 @@ test_many(size_t want_distinct, size_t letters, size_t min_open)
 		matcher_scan(m, text, o, collect, &got);
 		if (!got.ordered)
 			all_ok = 0;
+		/* matcher_scan_ids: the same ids in the same order */
+		ids.n = 0;
+		matcher_scan_ids(m, text, o, &ids);
+		if (ids.n != got.n)
+			ids_same = 0;
+		for (size_t i = 0; ids_same && i < got.n; i++)
+			ids_same = ids.v[i] == got.v[i].id;
 		if (got.n > 1)
 			qsort(got.v, got.n, sizeof(*got.v), hit_cmp);
 		naive(p, npat, text, &want);
@@ -640,6 +648,8 @@ test_many(size_t want_distinct, size_t letters, size_t min_open)
 		free(text);
 	}
 	tap_ok(all_ok, "random texts: the matcher reports exactly what a naive scan finds, in end order");
+	tap_ok(ids_same, "matcher_scan_ids gives the same ids in the same order");
+	free(ids.v);
 	tap_ok(total > 1000, "and the texts had plenty of matches to compare");
 	printf("# %zu distinct patterns, %zu matches compared\n", distinct, total);
 	for (size_t i = 0; i < npat; i++)
