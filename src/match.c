@@ -67,8 +67,6 @@ struct word_info {
 	uint64_t	 follows;	/* built: a filter of the states other than
 				 * the root with a transition on it, see
 				 * state_bit() */
-	uint32_t	 steps_off;	/* built: those transitions, */
-	uint32_t	 nsteps;	/* steps[off..off+n) by state */
 };
 
 /* a transition on a word from a state other than the root, with what a
@@ -76,6 +74,7 @@ struct word_info {
  * miss with thousands of them) */
 struct word_step {
 	uint32_t	 from;
+	uint32_t	 word;		/* NONE: an empty slot */
 	uint32_t	 to;
 	uint32_t	 pattern;	/* to's */
 	uint32_t	 dict;		/* to's */
@@ -105,15 +104,17 @@ struct matcher {
 	unsigned	 words_shift;	/* 64 - log2(words_size) */
 	struct word_info *winfo;	/* [nwords] */
 	size_t		 winfo_alloc;
-	/* built: the word transitions not from the root, by word: a scan
-	 * looks one up in a short list next to the others on its word, not
-	 * in the transition table, which also holds the root's transitions
-	 * and the open patterns */
+	/* built: the word transitions not from the root, in a table of their
+	 * own by (state, word): the transition table also holds the root's
+	 * transitions and the open patterns, and its entries say nothing of
+	 * the state they lead to */
 	struct word_step *steps;
+	unsigned	 steps_shift;	/* 64 - log2(its size) */
 	/* built: a bit for each of those transitions, by (state, word):
 	 * "of", "the" and "osce" follow hundreds of states in a model's word
-	 * pairs, past what a word's follows can tell apart; this one costs a
-	 * read of a table of some kilobytes */
+	 * pairs, past what a word's follows can tell apart; this one is read
+	 * from a table of some kilobytes, and spares most probes of the
+	 * steps, which are a cache miss */
 	uint64_t	*step_filter;
 	unsigned	 step_filter_shift;
 	char		*pool;
@@ -609,108 +610,90 @@ build_prefixes(struct matcher *m)
 	build_prefix_filter(m);
 }
 
-static inline uint32_t
-step_filter_bit(const struct matcher *m, uint32_t state, uint32_t word)
+static inline uint64_t
+step_hash(uint32_t state, uint32_t word)
 {
-	return (uint32_t)((((uint64_t)state << 32 | word) * 0x9e3779b97f4a7c15ull) >>
-	    m->step_filter_shift);
+	return ((uint64_t)state << 32 | word) * 0x9e3779b97f4a7c15ull;
 }
 
 static inline int
-step_filter_has(const struct matcher *m, uint32_t state, uint32_t word)
+step_filter_has(const struct matcher *m, uint64_t h)
 {
-	uint32_t bit = step_filter_bit(m, state, word);
+	uint32_t bit = (uint32_t)(h >> m->step_filter_shift);
 
 	return (m->step_filter[bit / 64] >> (bit % 64)) & 1;
 }
 
-static int
-step_cmp(const void *a, const void *b)
+/* The transition on word from state (not the root), or NULL; h is their
+ * step_hash(). */
+static inline const struct word_step *
+word_step(const struct matcher *m, uint32_t state, uint32_t word, uint64_t h)
 {
-	const struct word_step *x = a, *y = b;
+	size_t mask = ((size_t)1 << (64 - m->steps_shift)) - 1;
 
-	return x->from < y->from ? -1 : x->from > y->from;
+	for (size_t i = (size_t)(h >> m->steps_shift);; i = (i + 1) & mask) {
+		const struct word_step *st = &m->steps[i];
+
+		if (st->word == NONE)
+			return NULL;
+		if (st->word == word && st->from == state)
+			return st;
+	}
 }
 
-/* The transitions on each word from states other than the root, listed by
- * word and sorted by state, and the filter of those states. */
+/* The word transitions from states other than the root, with what a scan
+ * needs of the states they lead to, and the filters in front of them. */
 static void
 build_steps(struct matcher *m)
 {
-	size_t n = 0;
-	unsigned bits;
+	size_t n = 0, size;
+	unsigned bits, filter_bits;
 
-	for (size_t i = 0; i < m->nwords; i++)
-		m->winfo[i].nsteps = 0;
 	for (size_t i = 0; i < m->edges_size; i++) {
 		uint32_t parent = (uint32_t)(m->edges[i].key >> 32);
 		uint32_t symbol = (uint32_t)m->edges[i].key;
 
 		if (m->edges[i].key == EMPTY_KEY || parent == ROOT || (symbol & OPEN_SYMBOL))
 			continue;
-		m->winfo[symbol].nsteps++;
 		m->winfo[symbol].follows |= state_bit(parent);
 		n++;
 	}
-	m->steps = xmalloc((n ? n : 1) * sizeof(*m->steps));
-	n = 0;
-	for (size_t i = 0; i < m->nwords; i++) {
-		m->winfo[i].steps_off = (uint32_t)n;
-		n += m->winfo[i].nsteps;
-		m->winfo[i].nsteps = 0;
-	}
+	/* at most half full; the filter 16 bits a transition (about 6%
+	 * false), 4 kbit to 1 Mbit */
+	for (bits = 4; ((size_t)1 << bits) < 2 * n; bits++)
+		;
+	for (filter_bits = 12; filter_bits < 20 && ((size_t)1 << filter_bits) < 16 * n;
+	    filter_bits++)
+		;
+	size = (size_t)1 << bits;
+	m->steps_shift = 64 - bits;
+	m->steps = xmalloc(size * sizeof(*m->steps));
+	for (size_t i = 0; i < size; i++)
+		m->steps[i].word = NONE;
+	m->step_filter_shift = 64 - filter_bits;
+	m->step_filter = xcalloc(((size_t)1 << filter_bits) / 64, sizeof(*m->step_filter));
 	for (size_t i = 0; i < m->edges_size; i++) {
 		uint32_t parent = (uint32_t)(m->edges[i].key >> 32);
 		uint32_t symbol = (uint32_t)m->edges[i].key;
-		struct word_info *wi = &m->winfo[symbol];
+		const struct state *to;
+		uint64_t h = step_hash(parent, symbol);
+		uint32_t bit = (uint32_t)(h >> m->step_filter_shift);
+		size_t k;
 
 		if (m->edges[i].key == EMPTY_KEY || parent == ROOT || (symbol & OPEN_SYMBOL))
 			continue;
-		struct word_step *st = &m->steps[wi->steps_off + wi->nsteps++];
-		const struct state *to = &m->states[m->edges[i].value];
-
-		st->from = parent;
-		st->to = m->edges[i].value;
-		st->pattern = to->pattern;
-		st->dict = to->dict;
-		st->fail = to->fail;
+		to = &m->states[m->edges[i].value];
+		m->step_filter[bit / 64] |= 1ull << (bit % 64);
+		for (k = (size_t)(h >> m->steps_shift); m->steps[k].word != NONE;
+		    k = (k + 1) & (size - 1))
+			;
+		m->steps[k].from = parent;
+		m->steps[k].word = symbol;
+		m->steps[k].to = m->edges[i].value;
+		m->steps[k].pattern = to->pattern;
+		m->steps[k].dict = to->dict;
+		m->steps[k].fail = to->fail;
 	}
-	for (size_t i = 0; i < m->nwords; i++)
-		qsort(m->steps + m->winfo[i].steps_off, m->winfo[i].nsteps,
-		    sizeof(*m->steps), step_cmp);
-	/* 16 bits a transition (about 6% false), 4 kbit to 1 Mbit */
-	for (bits = 12; bits < 20 && ((size_t)1 << bits) < 16 * n; bits++)
-		;
-	m->step_filter_shift = 64 - bits;
-	m->step_filter = xcalloc(((size_t)1 << bits) / 64, sizeof(*m->step_filter));
-	for (size_t i = 0; i < m->nwords; i++)
-		for (size_t k = 0; k < m->winfo[i].nsteps; k++) {
-			uint32_t bit = step_filter_bit(m,
-			    m->steps[m->winfo[i].steps_off + k].from, (uint32_t)i);
-
-			m->step_filter[bit / 64] |= 1ull << (bit % 64);
-		}
-}
-
-/* The transition on w from state s (not the root), or NULL. */
-static inline const struct word_step *
-word_step(const struct matcher *m, const struct word_info *w, uint32_t s)
-{
-	const struct word_step *v = m->steps + w->steps_off;
-	size_t n = w->nsteps;
-
-	/* halve without a branch (which half is as good as random) down to
-	 * a few, then look at those */
-	while (n > 4) {
-		size_t half = n / 2;
-
-		v = v[half].from <= s ? v + half : v;
-		n -= half;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (v[i].from == s)
-			return &v[i];
-	return NULL;
 }
 
 void
@@ -799,7 +782,6 @@ matcher_build(struct matcher *m)
 		if (wi->root != NONE)
 			wi->root_pattern = m->states[wi->root].pattern;
 	}
-	m->winfo[m->nwords].steps_off = m->winfo[m->nwords].nsteps = 0;
 	build_steps(m);
 }
 
@@ -892,9 +874,13 @@ scan(const struct matcher *m, const char *key, size_t len, matcher_fn *fn, void 
 
 		/* the longest suffix of s with a transition on the word */
 		while (s != ROOT) {
-			if ((w->follows & state_bit(s)) != 0 && step_filter_has(m, s, id) &&
-			    (step = word_step(m, w, s)) != NULL)
-				break;
+			if ((w->follows & state_bit(s)) != 0) {
+				uint64_t h = step_hash(s, id);
+
+				if (step_filter_has(m, h) &&
+				    (step = word_step(m, s, id, h)) != NULL)
+					break;
+			}
 			if (s_fail == NONE)
 				s_fail = m->states[s].fail;
 			s = s_fail;
