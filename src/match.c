@@ -10,11 +10,22 @@
  * read at random once per byte; this one reads a few small tables once
  * per word.
  *
+ * What a scan reads is laid out for it once built (a learned model makes
+ * every table bigger than the cache, so each read at random counts):
+ * - a word's slot is 16 bytes (its first 8 bytes, its length, its id);
+ *   what the word leads to from the root is kept by id, beside a filter
+ *   of the other states with a transition on it;
+ * - the transitions from states other than the root are copied into a
+ *   table of their own by (state, word), each with what the scan needs
+ *   of the state it reaches, behind a bit table of (state, word) pairs;
+ * - words are found, hashed and compared 8 bytes at a time.
+ *
  * An open pattern's last word is a prefix: the prefixes form a small byte
- * trie that each word of the text is walked down (most words leave it
- * after a byte or two), and an open pattern is the pair (the state its
- * other words reach, its prefix), kept in the transition table under the
- * prefix's id with OPEN_SYMBOL set.
+ * trie that a word of the text is walked down (most words leave it after
+ * a byte or two) if a bit filter of the prefixes' first bytes lets it,
+ * and an open pattern is the pair (the state its other words reach, its
+ * prefix), kept in the transition table under the prefix's id with
+ * OPEN_SYMBOL set.
  *
  * Words are split at every space, so a text or pattern with two spaces in
  * a row has an empty word between them: the matches are exactly those of

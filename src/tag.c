@@ -863,24 +863,27 @@ count_pattern(const struct scan_ctx *c, uint32_t id)
 {
 	struct tagger *t = c->t;
 	const struct tag_post *p, *last;
+	double *scores = c->scores, value = c->value;
+	const unsigned char bit = c->bit;
+	const int record = t->record_hits;
 
-	if ((t->pattern_hit[id] & c->bit) != 0)
+	if ((t->pattern_hit[id] & bit) != 0)
 		return;		/* its terms have this bit already */
 	if (t->pattern_hit[id] == 0)
 		t->patterns_touched[t->npatterns_touched++] = id;
-	t->pattern_hit[id] |= c->bit;
+	t->pattern_hit[id] |= bit;
 	last = t->post + t->post_off[id + 1];
 	for (p = t->post + t->post_off[id]; p < last; p++) {
-		if (p->shared || t->record_hits) {
+		if (__builtin_expect(p->shared | record, 0)) {
 			uint32_t term = t->post_term[p - t->post];
 
-			if ((t->hit[term] & c->bit) != 0)
+			if ((t->hit[term] & bit) != 0)
 				continue;
 			if (t->hit[term] == 0)
 				t->touched[t->ntouched++] = term;
-			t->hit[term] |= c->bit;
+			t->hit[term] |= bit;
 		}
-		c->scores[p->field] += c->value * p->weight;
+		scores[p->field] += value * p->weight;
 	}
 }
 
