@@ -869,6 +869,62 @@ arena_release(struct arena *a)
 	a->bytes = 0;
 }
 
+/*
+ * A copy of html[0..len) in which every numeric character reference past
+ * U+10FFFF reads &#xFFFD instead (what HTML5 makes of it), or NULL when
+ * there is none. gumbo 0.10 adds up a reference's digits in an int: past
+ * 2^31 it wraps, and "&#4294967409;" comes out as "q", "&#2147483648;" as
+ * nothing, and some values as a lead byte with no continuation, which is
+ * not UTF-8. Only the digits are replaced; a ';' after them stays.
+ */
+static char *
+clamp_char_refs(const char *html, size_t len)
+{
+	struct buf out;
+	size_t done = 0;
+	int changed = 0;
+
+	buf_init(&out, (size_t)-1);
+	for (const char *p = html; (p = memchr(p, '&', len - (size_t)(p - html))) != NULL; p++) {
+		const char *d = p + 1;
+		int hex;
+		uint32_t value = 0;
+		const char *digits;
+
+		if ((size_t)(d - html) >= len || *d != '#')
+			continue;
+		d++;
+		hex = (size_t)(d - html) < len && (*d == 'x' || *d == 'X');
+		d += hex;
+		digits = d;
+		for (; (size_t)(d - html) < len; d++) {
+			unsigned v;
+
+			if (*d >= '0' && *d <= '9')
+				v = (unsigned)(*d - '0');
+			else if (hex && ((*d | 0x20) >= 'a' && (*d | 0x20) <= 'f'))
+				v = (unsigned)((*d | 0x20) - 'a' + 10);
+			else
+				break;
+			/* saturate past the last code point: only "too big" counts */
+			value = value > 0x10ffff ? value : value * (hex ? 16 : 10) + v;
+		}
+		if (d == digits || value <= 0x10ffff)
+			continue;
+		buf_add(&out, html + done, (size_t)(p - html) - done);
+		buf_addstr(&out, "&#xFFFD");
+		done = (size_t)(d - html);
+		changed = 1;
+		p = d - 1;
+	}
+	if (!changed) {
+		buf_release(&out);
+		return NULL;
+	}
+	buf_add(&out, html + done, len - done);
+	return buf_detach(&out);
+}
+
 /* Parse with gumbo inside the budget; NULL if it would not fit. */
 static GumboOutput *
 tree_parse(struct arena *a, GumboOptions *opt, const char *html, size_t len)
@@ -991,7 +1047,15 @@ normalise_body(const char *body, const char *base, struct norm_body *out)
 	if (looks_like_html(body)) {
 		GumboOptions opt;
 		struct arena arena;
-		GumboOutput *g = tree_parse(&arena, &opt, body, len);
+		GumboOutput *g;
+		char *clamped = clamp_char_refs(body, len);
+
+		if (clamped != NULL) {
+			free(cut);
+			body = cut = clamped;
+			len = strlen(body);
+		}
+		g = tree_parse(&arena, &opt, body, len);
 
 		/* too costly whole: a quarter of it, which is more than any
 		 * honest release needs, and the body is marked cut */

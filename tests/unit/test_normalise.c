@@ -585,6 +585,37 @@ test_hostile(void)
 	}
 }
 
+/*
+ * Numeric character references past U+10FFFF are U+FFFD (HTML5), however
+ * many digits they have: gumbo adds them up in an int, so that past 2^31
+ * one came out as another character or as a byte that is not UTF-8 (found
+ * by fuzz_normalise).
+ */
+static void
+test_char_ref_overflow(void)
+{
+	static const struct { const char *body, *text; } cases[] = {
+		{ "<p>a&#1114111;b</p>", "a\xf4\x8f\xbf\xbf" "b" },	/* the last code point */
+		{ "<p>a&#1114112;b</p>", "a\xef\xbf\xbd" "b" },
+		{ "<p>a&#2147483648;b</p>", "a\xef\xbf\xbd" "b" },
+		{ "<p>a&#4294967409;b</p>", "a\xef\xbf\xbd" "b" },	/* 2^32 + 'q' */
+		{ "<p>a&#x100000071;b</p>", "a\xef\xbf\xbd" "b" },
+		{ "<p>a&#X80000000 b</p>", "a\xef\xbf\xbd b" },	/* no ';' */
+		{ "<p>a&#77777777777777777777777777777777777777;b</p>", "a\xef\xbf\xbd" "b" },
+		{ "<p>a&#0000000000000000000000113;b</p>", "aqb" },	/* leading zeros */
+		{ "<p>a &#x; &#; &amp;#99999999999;</p>", "a &#x; &#; &#99999999999;" },
+	};
+	char name[96];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		norm(cases[i].body);
+		snprintf(name, sizeof(name), "character reference %zu: %.40s", i + 1, cases[i].body);
+		tap_is_str(nb.n > 0 ? text(0) : "", cases[i].text, name);
+	}
+	norm("A plai7777777777&#777777777777777777777777777<p>Geneva, 3 Marc<b>Secretariat</b> t77oday777</p>");
+	tap_ok(htmlcheck_utf8(rendered), "the fuzzer's body renders as UTF-8");
+}
+
 /* Each paragraph's html is a fragment of its own: what it opens it closes. */
 static void
 test_balanced(void)
@@ -972,6 +1003,7 @@ main(void)
 	test_key_reference();
 	test_sanitise();
 	test_hostile();
+	test_char_ref_overflow();
 	test_balanced();
 	test_cap();
 	test_plain_bodies();
