@@ -245,4 +245,27 @@ for text, slug in [
     t.ok(st == 0 and ("(%s): from the text" % slug) in given,
          "the default taxonomy files a plain case under %s" % slug, out + err)
 
+# News about none of the fields gets none: the model's floor gives its best
+# field only when the text raises it over the model's bias
+# (TAG_FLOOR_EVIDENCE), so off-topic items stay out of the fields' feeds.
+# The markets report raises Democratization 0.36 with the shipped model
+# ("holds", "closed"): a rule of 0.25, which would score 0.007 better on
+# the OSCE set, files it there.
+for text, what in [
+        (b"Local team clinches title with late goal\nThe home side scored in the 89th minute "
+         b"to win the league for the first time in twelve years. The coach thanked the "
+         b"supporters and said the squad would celebrate.\n", "a football result"),
+        (b"Storm brings heavy rain and strong winds to the coast\nForecasters expect up to "
+         b"80 millimetres of rain over the weekend; ferry services have been cancelled.\n",
+         "a weather warning"),
+        (b"New phone model goes on sale with longer battery life\nThe handset offers a "
+         b"brighter screen and a battery that lasts two days; pre-orders open on Friday.\n",
+         "a product launch"),
+        (b"Shares rise as central bank holds interest rates\nStock markets closed higher after "
+         b"the central bank kept its main rate unchanged, citing easing inflation.\n",
+         "a markets report")]:
+    st, out, err = fm("fields", "explain", "-f", FIELDS_CONF, stdin=text)
+    t.ok(st == 0 and out.startswith("no field"), "the default taxonomy gives %s no field" % what,
+         out + err)
+
 t.done()
