@@ -581,6 +581,35 @@ pair_cmp(const void *a, const void *b)
 	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
+/* What tag_compile() builds, freed and zeroed. */
+static void
+compiled_release(struct tagger *t)
+{
+	matcher_free(t->m);
+	free(t->terms);
+	free(t->post_off);
+	free(t->post);
+	free(t->post_term);
+	free(t->ids.v);
+	free(t->hit);
+	free(t->touched);
+	free(t->pattern_hit);
+	free(t->patterns_touched);
+	t->m = NULL;
+	t->terms = NULL;
+	t->nterms = 0;
+	t->post_off = NULL;
+	t->post = NULL;
+	t->post_term = NULL;
+	memset(&t->ids, 0, sizeof(t->ids));
+	t->hit = NULL;
+	t->touched = NULL;
+	t->ntouched = 0;
+	t->pattern_hit = NULL;
+	t->patterns_touched = NULL;
+	t->npatterns_touched = 0;
+}
+
 /* (Re)build the automaton and the postings from the fields' terms. */
 void
 tag_compile(struct tagger *t)
@@ -589,19 +618,7 @@ tag_compile(struct tagger *t)
 	uint32_t *pv, *keys;
 	size_t np, npat;
 
-	matcher_free(t->m);
-	free(t->terms);
-	free(t->post_off);
-	free(t->post);
-	free(t->post_term);
-	free(t->ids.v);
-	memset(&t->ids, 0, sizeof(t->ids));
-	free(t->hit);
-	free(t->touched);
-	free(t->pattern_hit);
-	free(t->patterns_touched);
-	t->terms = NULL;
-	t->nterms = 0;
+	compiled_release(t);
 	t->m = matcher_new();
 	buf_init(&pairs, (size_t)-1);
 	for (size_t f = 0; f < t->nfields; f++) {
@@ -763,17 +780,7 @@ tagger_free(struct tagger *t)
 	for (size_t i = 0; i < t->naliases; i++)
 		free(t->aliases[i].key);
 	free(t->aliases);
-	matcher_free(t->m);
-	free(t->terms);
-	free(t->post_off);
-	free(t->post);
-	free(t->post_term);
-	free(t->ids.v);
-	memset(&t->ids, 0, sizeof(t->ids));
-	free(t->hit);
-	free(t->touched);
-	free(t->pattern_hit);
-	free(t->patterns_touched);
+	compiled_release(t);
 	free(t->path);
 	free(t->model_path);
 	free(t);
